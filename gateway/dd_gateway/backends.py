@@ -1,0 +1,200 @@
+"""HTTP clients for the inference services and fusion.
+
+Every failure of a service becomes a ModalityResult with a status (unavailable, failed,
+rejected) and a reason a person can read; nothing here raises into the job runner
+except for fusion, without which there is no verdict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from pydantic import ValidationError
+
+from dd_contracts import (
+    ErrorBody,
+    FusionRequest,
+    Modality,
+    ModalityResult,
+    ModalityStatus,
+    Progress,
+    Readiness,
+    ServiceStatus,
+    Verdict,
+)
+from dd_gateway.errors import GatewayError
+from dd_gateway.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+@dataclass
+class Rejection:
+    """A service refused the media itself (4xx): the user's file is at fault."""
+
+    status_code: int
+    error: ErrorBody
+
+
+@dataclass
+class ServiceCall:
+    result: ModalityResult
+    rejection: Rejection | None = None
+
+
+def _failed(modality: Modality, status: ModalityStatus, reason: str) -> ServiceCall:
+    return ServiceCall(ModalityResult(modality=modality, status=status, reason=reason))
+
+
+class ServiceClient:
+    def __init__(
+        self,
+        modality: Modality,
+        base_url: str | None,
+        timeout_s: float,
+        settings: GatewaySettings,
+        client: httpx.AsyncClient,
+    ) -> None:
+        self.modality = modality
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.timeout = httpx.Timeout(timeout_s, connect=settings.connect_timeout_s)
+        self.poll_s = settings.progress_poll_s
+        self.client = client
+
+    async def readiness(self) -> ServiceStatus:
+        name = f"{self.modality.value}"
+        if self.base_url is None:
+            return ServiceStatus(name=name, url="", ready=False, reason="not deployed")
+        try:
+            response = await self.client.get(f"{self.base_url}/readyz", timeout=2.0)
+            body = Readiness.model_validate(response.json())
+            return ServiceStatus(
+                name=name, url=self.base_url, ready=body.ready, reason=body.reason,
+                models=body.models,
+            )
+        except (httpx.HTTPError, ValueError, ValidationError) as exc:
+            return ServiceStatus(
+                name=name, url=self.base_url, ready=False, reason=f"unreachable: {exc!r}"
+            )
+
+    async def analyze(
+        self,
+        path: Path,
+        filename: str,
+        mime: str,
+        request_id: str,
+        on_progress: Callable[[float], None],
+    ) -> ServiceCall:
+        modality = self.modality
+        if self.base_url is None:
+            return _failed(modality, ModalityStatus.unavailable, "service not deployed")
+        call_id = f"{request_id}.{modality.value}"
+        poller = asyncio.create_task(self._poll_progress(call_id, on_progress))
+        started = time.perf_counter()
+        try:
+            with path.open("rb") as handle:
+                response = await self.client.post(
+                    f"{self.base_url}/v1/analyze",
+                    files={"file": (filename, handle, mime)},
+                    headers={REQUEST_ID_HEADER: call_id},
+                    timeout=self.timeout,
+                )
+        except httpx.ConnectError:
+            return _failed(
+                modality,
+                ModalityStatus.unavailable,
+                f"{modality.value} service unreachable at {self.base_url}",
+            )
+        except httpx.TimeoutException:
+            return _failed(
+                modality,
+                ModalityStatus.failed,
+                f"{modality.value} service timed out after {time.perf_counter() - started:.0f} s",
+            )
+        except httpx.HTTPError as exc:
+            return _failed(modality, ModalityStatus.failed, f"{modality.value} service: {exc!r}")
+        finally:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+        return self._interpret(response)
+
+    def _interpret(self, response: httpx.Response) -> ServiceCall:
+        modality = self.modality
+        if response.status_code == 200:
+            try:
+                return ServiceCall(ModalityResult.model_validate_json(response.content))
+            except ValidationError:
+                log.exception("service answered an invalid result", extra={"modality": modality})
+                return _failed(modality, ModalityStatus.failed, "service answered invalid JSON")
+        try:
+            error = ErrorBody.model_validate_json(response.content)
+        except ValidationError:
+            error = ErrorBody(type="upstream_error", detail=response.text[:200] or "no body")
+        if response.status_code == 503:
+            return _failed(modality, ModalityStatus.unavailable, error.detail)
+        if 400 <= response.status_code < 500:
+            call = _failed(modality, ModalityStatus.rejected, error.detail)
+            call.rejection = Rejection(response.status_code, error)
+            return call
+        return _failed(modality, ModalityStatus.failed, f"{error.type}: {error.detail}")
+
+    async def _poll_progress(self, call_id: str, on_progress: Callable[[float], None]) -> None:
+        """Ask the service how far it is, for progress bars; failures here are harmless."""
+        while True:
+            await asyncio.sleep(self.poll_s)
+            try:
+                response = await self.client.get(
+                    f"{self.base_url}/v1/progress/{call_id}", timeout=2.0
+                )
+                if response.status_code == 200:
+                    on_progress(Progress.model_validate_json(response.content).fraction)
+            except (httpx.HTTPError, ValidationError):
+                continue
+
+
+class FusionClient:
+    def __init__(self, base_url: str, timeout_s: float, client: httpx.AsyncClient) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout_s
+        self.client = client
+
+    async def fuse(self, request: FusionRequest, request_id: str) -> Verdict:
+        try:
+            response = await self.client.post(
+                f"{self.base_url}/v1/fuse",
+                content=request.model_dump_json(),
+                headers={"Content-Type": "application/json", REQUEST_ID_HEADER: request_id},
+                timeout=self.timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise GatewayError(
+                f"The fusion service is unreachable at {self.base_url}.",
+                type="fusion_unavailable",
+                status_code=503,
+            ) from exc
+        if response.status_code != 200:
+            raise GatewayError(
+                f"The fusion service answered {response.status_code}.",
+                type="fusion_failed",
+                status_code=502,
+            )
+        return Verdict.model_validate_json(response.content)
+
+    async def readiness(self) -> ServiceStatus:
+        try:
+            response = await self.client.get(f"{self.base_url}/readyz", timeout=2.0)
+            ready = response.status_code == 200
+            return ServiceStatus(name="fusion", url=self.base_url, ready=ready)
+        except httpx.HTTPError as exc:
+            return ServiceStatus(
+                name="fusion", url=self.base_url, ready=False, reason=f"unreachable: {exc!r}"
+            )

@@ -1,0 +1,40 @@
+"""CPU runtime settings shared by the services: thread counts and the optional Intel
+extension. Importing torch or tensorflow is left to the caller, so that a service that
+uses only one framework never loads the other."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+
+log = logging.getLogger(__name__)
+
+
+def configure_torch(threads: int) -> dict[str, object]:
+    """Pin torch's intra-op threads; report whether IPEX is importable.
+
+    intel-extension-for-pytorch is an optional accelerator: it pins torch 2.8 exactly and
+    is archived upstream, so it is used when importable and never required.
+    """
+    import torch
+
+    torch.set_num_threads(max(1, threads))
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # already set once in this process
+        pass
+    ipex = importlib.util.find_spec("intel_extension_for_pytorch") is not None
+    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "ipex": ipex}
+
+
+def configure_tensorflow(threads: int) -> dict[str, object]:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(max(1, threads))
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # TF refuses once its runtime is initialised
+        log.debug("tensorflow threads already fixed")
+    return {"tensorflow": tf.__version__, "threads": threads}

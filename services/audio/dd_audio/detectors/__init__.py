@@ -1,0 +1,1 @@
+"""Audio detectors: AASIST (real weights) and the seed spectrogram CNN (untrained)."""

@@ -1,0 +1,3 @@
+"""Video deepfake detection: sample frames, find and track faces, score them, aggregate.
+
+Model code only; the HTTP layer lives beside it (app.py) and imports from here."""
