@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-
 from dd_contracts import ModelInfo, WeightsState
+from dd_inference import Detector
+
 from dd_face.mesonet import MESONET_SPECS, MesoNetDetector
 from dd_face.types import FaceScore
-from dd_inference import Detector
 
 # Default members: the two MesoNet models trained on Deepfake-style face swaps.
 # Evidence (shared faces, P(fake) per member, fake df00204 / real real00240):

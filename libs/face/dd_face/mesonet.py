@@ -13,7 +13,9 @@ P(fake) = 1 - P(real).
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,6 @@ from typing import Any
 
 import cv2
 import numpy as np
-
 from dd_contracts import ModelInfo, WeightsState
 from dd_inference import Detector, WeightFile
 from dd_inference.runtime import configure_tensorflow
@@ -151,7 +152,7 @@ def read_h5_weights(path: Path) -> dict[str, dict[str, np.ndarray]]:
 
     out: dict[str, dict[str, np.ndarray]] = {}
     with h5py.File(path, "r") as handle:
-        group = handle["model_weights"] if "model_weights" in handle else handle
+        group = handle.get("model_weights", handle)  # full-model saves nest the weights
         names = [n.decode() if isinstance(n, bytes) else str(n) for n in group.attrs["layer_names"]]
         for kind in _WEIGHTED_KINDS:
             of_kind = [n for n in names if re.fullmatch(rf"{kind}_\d+", n)]
@@ -218,6 +219,18 @@ def to_model_input(crops: Sequence[np.ndarray]) -> np.ndarray:
     return batch
 
 
+def _import_triton_before_tensorflow() -> None:
+    """CUDA builds of torch ship triton, and importing triton *after* tensorflow
+    segfaults the process (their bundled LLVMs clash; seen with torch 2.14 + TF 2.21).
+    torch imports triton lazily (torch._dynamo, e.g. via torchvision.ops, which MTCNN
+    uses), so where triton is installed we import it first. CPU wheels of torch have no
+    triton: then this does nothing."""
+    if "tensorflow" in sys.modules or "triton" in sys.modules:
+        return
+    if importlib.util.find_spec("triton") is not None:
+        import triton  # noqa: F401
+
+
 class MesoNetDetector(Detector[np.ndarray, float]):
     """One MesoNet weight file: RGB uint8 face crops in, P(fake) out."""
 
@@ -245,6 +258,7 @@ class MesoNetDetector(Detector[np.ndarray, float]):
 
     def _load(self) -> None:
         path = self.weight_file.require()
+        _import_triton_before_tensorflow()
         configure_tensorflow(self.threads)
         import tensorflow as tf
 

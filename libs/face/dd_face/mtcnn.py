@@ -15,11 +15,11 @@ from typing import Any
 
 import cv2
 import numpy as np
-
 from dd_contracts import ModelInfo, WeightsState
-from dd_face.types import FaceBox
 from dd_inference import Detector
 from dd_inference.runtime import configure_torch
+
+from dd_face.types import FaceBox
 
 NET_FILES = ("pnet.pt", "rnet.pt", "onet.pt")
 # Smallest face, in pixels of the (downscaled) detection frame, MTCNN is asked to find.
@@ -43,7 +43,7 @@ def detection_scale(width: int, height: int, max_side: int | None) -> float:
     return max_side / longer
 
 
-def map_box(raw: Sequence[float], scale: float, width: int, height: int) -> FaceBox:
+def map_box(raw: Sequence[float] | np.ndarray, scale: float, width: int, height: int) -> FaceBox:
     """A box found on the downscaled frame -> full-resolution pixels, clipped to the frame
     (MTCNN's regression can overshoot the border; callers draw and crop from it)."""
     x1, y1, x2, y2, conf = (float(v) for v in raw[:5])
@@ -118,9 +118,8 @@ class MtcnnFaceDetector(Detector[np.ndarray, list[FaceBox]]):
     def _load(self) -> None:
         configure_torch(self.threads)
         import torch
-        from facenet_pytorch.models.mtcnn import ONet, PNet, RNet
-
         from dd_inference import WeightsMissing
+        from facenet_pytorch.models.mtcnn import ONet, PNet, RNet
 
         folder = bundled_weights_dir()
         nets = []

@@ -20,7 +20,7 @@ import anyio
 from fastapi import Depends, FastAPI, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from dd_contracts import ModalityResult, Progress, Readiness
+from dd_contracts import ModalityResult, ModelInfo, Progress, Readiness
 from dd_inference import Analyzer, WeightsMissing
 from dd_service_kit.app import base_app
 from dd_service_kit.errors import AppError, error_responses
@@ -53,6 +53,9 @@ class ModelState:
         self.analyzer = analyzer
         self.ready = False
         self.reason: str | None = "loading models"
+        # Filled by the loader thread only: the analyzer is never touched concurrently
+        # (its `models` may import lazily, which races with load() in another thread).
+        self.models: list[ModelInfo] = []
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -62,23 +65,26 @@ class ModelState:
     def _load(self) -> None:
         started = time.perf_counter()
         try:
+            self.models = self.analyzer.models
             self.analyzer.load()
             self.reason = "warming up"
             self.analyzer.warmup()
         except WeightsMissing as exc:
+            self.models = self.analyzer.models
             self.reason = f"weights missing: {exc}"
             log.error("models not loaded", extra={"reason": self.reason})
             return
         except Exception as exc:
-            self.reason = f"model load failed: {exc}"
+            self.reason = f"model load failed: {exc!r}"
             log.exception("model load failed")
             return
+        self.models = self.analyzer.models
         self.ready, self.reason = True, None
         log.info("models ready", extra={"load_s": round(time.perf_counter() - started, 2)})
 
     def readiness(self, service: str) -> Readiness:
         return Readiness(
-            ready=self.ready, service=service, reason=self.reason, models=self.analyzer.models
+            ready=self.ready, service=service, reason=self.reason, models=self.models
         )
 
 

@@ -168,7 +168,9 @@ def _decode_stream(
 ) -> tuple[np.ndarray, bool]:
     # One extra second of slack: resampler delay and container rounding are not lies.
     max_samples = int((limits.max_duration_s + 1.0) * TARGET_RATE)
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=TARGET_RATE)
+    # Keep the source layout and average the channels ourselves: swresample's downmix
+    # applies -3 dB per channel, which would make a stereo file quieter than its mono twin.
+    resampler = av.AudioResampler(format="fltp", layout=None, rate=TARGET_RATE)
     chunks: list[np.ndarray] = []
     total = 0
     truncated = False
@@ -176,7 +178,8 @@ def _decode_stream(
     def keep(frames: list[av.AudioFrame]) -> None:
         nonlocal total
         for out in frames:
-            chunk = out.to_ndarray().reshape(-1)
+            planes = out.to_ndarray()  # (channels, n) for a planar format
+            chunk = planes.mean(axis=0) if planes.shape[0] > 1 else planes[0]
             total += len(chunk)
             if total > max_samples:
                 raise MediaRejected(

@@ -1,0 +1,3 @@
+"""Image inference service."""
+
+__version__ = "0.1.0"

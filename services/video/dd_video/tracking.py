@@ -1,8 +1,9 @@
 """Link face boxes across samples so each person gets one track id.
 
 Samples are ~1 s apart, so faces can move a lot between them: a pair matches on IoU, or,
-failing that, when the centres are within half a face and the sizes agree (a head that
-slid sideways). Assignment is optimal (Hungarian, scipy) over that similarity. A track
+failing that, when the centres are within 0.8 face sizes and the sizes agree (a head that
+slid sideways; at 1 fps a head can move most of its width between
+samples). Assignment is optimal (Hungarian, scipy) over that similarity. A track
 survives ``max_missed`` samples without a match (a blink of the detector, a head turned
 away) before it is closed.
 """
@@ -41,9 +42,13 @@ def iou(a: FaceBox, b: FaceBox) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def similarity(a: FaceBox, b: FaceBox, min_iou: float = 0.2) -> float:
+def similarity(
+    a: FaceBox, b: FaceBox, min_iou: float = 0.2, max_shift: float = 0.8
+) -> float:
     """IoU when it is at least ``min_iou``; otherwise a smaller score for boxes of similar
-    size whose centres are within half a face; 0 when they cannot be the same face."""
+    size whose centres are within ``max_shift`` face sizes; 0 when they cannot be the same
+    face. Two people side by side are at least ~1.5 face widths apart, and the optimal
+    assignment keeps a near neighbour from stealing a track anyway."""
     overlap = iou(a, b)
     if overlap >= min_iou:
         return overlap
@@ -54,7 +59,7 @@ def similarity(a: FaceBox, b: FaceBox, min_iou: float = 0.2) -> float:
     dx = (a.x1 + a.x2 - b.x1 - b.x2) / 2
     dy = (a.y1 + a.y2 - b.y1 - b.y2) / 2
     dist = float(np.hypot(dx, dy)) / max(size_a, size_b)
-    if dist > 0.5:
+    if dist > max_shift:
         return 0.0
     return min_iou * (1.0 - dist)  # always below a real IoU match
 

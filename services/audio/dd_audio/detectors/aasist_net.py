@@ -198,9 +198,7 @@ class HeteroGraphAttentionLayer(nn.Module):
         # The master node reads every node; it uses the pre-update node features.
         m_logits = torch.tanh(self.att_projM(x * master)) @ self.att_weightM  # (B, N, 1)
         m_att = torch.softmax(m_logits / self.temp, dim=1)
-        new_master = self.proj_with_attM(m_att.transpose(1, 2) @ x) + self.proj_without_attM(
-            master
-        )
+        new_master = self.proj_with_attM(m_att.transpose(1, 2) @ x) + self.proj_without_attM(master)
 
         out = self.proj_with_att(att @ x) + self.proj_without_att(x)
         out = F.selu(_node_bn(self.bn, out))

@@ -1,0 +1,75 @@
+"""MTCNN wrapper: downscale maths and box mapping (no weights), and detection on the
+shared astronaut portrait (bundled weights)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from dd_contracts import WeightsState
+from dd_face.mtcnn import MtcnnFaceDetector, detection_scale, map_box
+from PIL import Image
+
+
+def test_detection_scale_caps_the_longer_side() -> None:
+    assert detection_scale(1920, 1080, 640) == pytest.approx(1 / 3)
+    assert detection_scale(1080, 1920, 640) == pytest.approx(1 / 3)
+    assert detection_scale(512, 512, 640) == 1.0
+    assert detection_scale(4000, 3000, None) == 1.0
+
+
+def test_map_box_scales_back_and_clips() -> None:
+    box = map_box([10, 20, 110, 220, 0.97], 1 / 3, 1920, 1080)
+    assert (box.x1, box.y1, box.x2, box.y2) == pytest.approx((30, 60, 330, 660))
+    assert box.confidence == pytest.approx(0.97)
+    edge = map_box([-5, -5, 700, 400, 1.0], 1 / 3, 1920, 1080)
+    assert (edge.x1, edge.y1, edge.x2, edge.y2) == (0.0, 0.0, 1920.0, 1080.0)
+
+
+def test_info_hashes_the_bundled_weights() -> None:
+    info = MtcnnFaceDetector().info
+    assert info.weights == WeightsState.real
+    assert info.sha256 is not None and len(info.sha256) == 64
+
+
+def _astronaut(shared_media: Path) -> np.ndarray:
+    return np.asarray(Image.open(shared_media / "faces" / "astronaut.png").convert("RGB"))
+
+
+# Face of the 512x512 astronaut portrait, measured on the image over a 50-px grid: skin
+# from x~175 to ~275, hairline y~75, eyes y~102, chin y~168; centre near (225, 120).
+FACE_CENTRE = (225.0, 120.0)
+
+
+def test_astronaut_has_exactly_one_face_at_the_face(shared_media: Path) -> None:
+    detector = MtcnnFaceDetector()
+    detector.load()
+    (faces,) = detector.predict_batch([_astronaut(shared_media)])
+    assert len(faces) == 1
+    face = faces[0]
+    assert face.confidence >= 0.9
+    assert 165 <= face.x1 < face.x2 <= 285 and 50 <= face.y1 < face.y2 <= 185
+    cx, cy = (face.x1 + face.x2) / 2, (face.y1 + face.y2) / 2
+    assert abs(cx - FACE_CENTRE[0]) < 15 and abs(cy - FACE_CENTRE[1]) < 15
+    assert 60 <= face.width <= 120
+
+
+def test_downscaled_detection_maps_to_full_resolution(shared_media: Path) -> None:
+    small = _astronaut(shared_media)
+    big = np.asarray(Image.fromarray(small).resize((1536, 1536), Image.Resampling.BICUBIC))
+    detector = MtcnnFaceDetector(max_side=512)
+    detector.load()
+    # Mixed sizes in one call: each group is batched, order is kept.
+    faces_big, faces_small, faces_big2 = detector.predict_batch([big, small, big])
+    assert len(faces_big) == len(faces_small) == len(faces_big2) == 1
+    fb, fs = faces_big[0], faces_small[0]
+    for a, b in ((fb.x1, fs.x1), (fb.y1, fs.y1), (fb.x2, fs.x2), (fb.y2, fs.y2)):
+        assert a == pytest.approx(3 * b, abs=9)  # same detection, 3x the coordinates
+    assert faces_big2[0] == fb
+
+
+def test_blank_frame_has_no_face() -> None:
+    detector = MtcnnFaceDetector()
+    detector.load()
+    assert detector.predict_batch([np.full((240, 320, 3), 90, dtype=np.uint8)]) == [[]]
