@@ -12,7 +12,7 @@ DD_MODELS_MIRROR ?= $(if $(wildcard ../shared/models/manifest.json ../shared/mod
 export DD_MODELS_MIRROR
 PYTEST_ARGS ?=
 
-REQUIREMENTS := requirements/base.txt requirements/ml.txt requirements/audio.txt requirements/dev.txt requirements/lock.txt requirements/local.txt
+REQUIREMENTS := requirements/base.txt requirements/torch.txt requirements/ml.txt requirements/audio.txt requirements/dev.txt requirements/lock.txt requirements/local.txt
 PYPROJECTS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml fusion/pyproject.toml)
 
 .PHONY: help venv models run test test-unit lint typecheck bench openapi clean compose-config

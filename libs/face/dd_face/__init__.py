@@ -7,6 +7,7 @@ from dd_face.ensemble import (
     ALL_MEMBERS,
     DEFAULT_MEMBERS,
     FaceForgeryEnsemble,
+    combine_by_family,
     combine_logit_mean,
 )
 from dd_face.mesonet import MESONET_SPECS, MesoNetDetector, build_meso4, build_mesoinception4
@@ -24,6 +25,7 @@ __all__ = [
     "MtcnnFaceDetector",
     "build_meso4",
     "build_mesoinception4",
+    "combine_by_family",
     "combine_logit_mean",
     "crop_face",
     "square_region",

@@ -64,7 +64,7 @@ def detect_side_for(width: int, height: int, min_face_px: int, floor: int = 320)
     smaller than ``min_face_px`` in the full frame are dropped anyway (too few pixels for
     MesoNet), so the frame can shrink until a ``min_face_px`` face measures 20 px. MTCNN's
     cost grows with the pixel count, so this is the cheapest side that loses no face we
-    would keep: 1280x720 with 48 px faces → 544, 1920x1080 → 800. Rounded up to a
+    would keep: with 64 px faces, 1280x720 → 416, 1920x1080 → 608. Rounded up to a
     multiple of 32 so a handful of detector sizes serve every video.
     """
     longer = max(width, height)
@@ -104,7 +104,7 @@ class VideoAnalyzer:
         detect_max_side: int | None = None,
         detect_batch: int = 8,
         classify_batch: int = 64,
-        min_face_px: int = 48,
+        min_face_px: int = 64,
         min_face_confidence: float = 0.9,
         max_faces_per_frame: int = 6,
         crop_margin: float = 0.2,
@@ -294,8 +294,7 @@ class VideoAnalyzer:
         evidence.thumbnails = self._thumbnails(faces)
         chosen = next(t for t in video.tracks if t.track_id == video.track_id)
         evidence.aggregation += (
-            f" Chosen: track {chosen.track_id} ({chosen.samples} samples, rule "
-            f"'{chosen.rule}')."
+            f" Chosen: track {chosen.track_id} ({chosen.samples} samples, rule '{chosen.rule}')."
         )
         flags = []
         if len(video.tracks) > 1:

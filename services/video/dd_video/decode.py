@@ -149,9 +149,7 @@ def _video_stream(container: av.container.InputContainer) -> av.video.stream.Vid
         if stream.disposition & Disposition.attached_pic:
             continue
         return stream
-    raise MediaRejected(
-        "no_video_stream", "The file has no video stream (audio-only media?).", 422
-    )
+    raise MediaRejected("no_video_stream", "The file has no video stream (audio-only media?).", 422)
 
 
 def _check_size(width: int, height: int, limits: DecodeLimits) -> None:
@@ -171,6 +169,17 @@ def _check_size(width: int, height: int, limits: DecodeLimits) -> None:
         )
 
 
+def _check_index(stream: av.video.stream.VideoStream, size: int) -> None:
+    """A container index (MP4 sample table, MKV cues) that points past the end of the file
+    means the file was cut short: the demuxer would just stop early, and we would judge a
+    fragment without saying so."""
+    for entry in stream.index_entries or ():
+        if entry.pos + entry.size > size:
+            raise MediaRejected(
+                "corrupt_media", "The video data is cut off (truncated file).", 422
+            )
+
+
 def probe_video(path: Path, limits: DecodeLimits) -> VideoProbe:
     """Check the file and index its video packets. Raises MediaRejected."""
     path = Path(path)
@@ -187,6 +196,7 @@ def probe_video(path: Path, limits: DecodeLimits) -> VideoProbe:
         _check_size(ctx.width, ctx.height, limits)
         has_audio = any(s.codec_context is not None for s in container.streams.audio)
         meta_dur = container.duration / av.time_base if container.duration else None
+        _check_index(stream, size)
         time_base = stream.time_base or Fraction(1, 90000)
         pts_list: list[int] = []
         key_idx: list[int] = []

@@ -42,9 +42,7 @@ def iou(a: FaceBox, b: FaceBox) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def similarity(
-    a: FaceBox, b: FaceBox, min_iou: float = 0.2, max_shift: float = 0.8
-) -> float:
+def similarity(a: FaceBox, b: FaceBox, min_iou: float = 0.2, max_shift: float = 0.8) -> float:
     """IoU when it is at least ``min_iou``; otherwise a smaller score for boxes of similar
     size whose centres are within ``max_shift`` face sizes; 0 when they cannot be the same
     face. Two people side by side are at least ~1.5 face widths apart, and the optimal

@@ -83,3 +83,16 @@ def test_ensemble_rejects_empty_or_duplicate_members() -> None:
         FaceForgeryEnsemble([])
     with pytest.raises(ValueError):
         FaceForgeryEnsemble([Stub("a", []), Stub("a", [])])
+
+
+def test_family_max_combines_within_then_takes_most_suspicious_family() -> None:
+    from dd_face.ensemble import combine_by_family, family_of
+
+    assert family_of("mesonet-meso4-df") == "df"
+    assert family_of("mesonet-mesoinception-f2f") == "f2f"
+    assert family_of("stub") == "all"
+    per_model = {"m-a-df": 0.9, "m-b-df": 0.99, "m-a-f2f": 0.2, "m-b-f2f": 0.001}
+    assert combine_by_family(per_model) == pytest.approx(combine_logit_mean([0.9, 0.99]))
+    # Both families low: the face stays low (no false alarm from taking a max).
+    low = {"m-a-df": 0.01, "m-b-df": 0.0, "m-a-f2f": 0.12, "m-b-f2f": 0.0}
+    assert combine_by_family(low) < 0.05

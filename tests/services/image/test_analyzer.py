@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from dd_contracts import ImageEvidence, Modality, ModalityResult, ModalityStatus, WeightsState
+from dd_face import DEFAULT_MEMBERS
 from dd_image.analyzer import CONFIDENCE_NO_FACE, CONFIDENCE_WITH_FACE, ImageAnalyzer
 from dd_inference import WeightsMissing
 from PIL import Image
@@ -16,7 +17,9 @@ def test_missing_weights(tmp_path: Path) -> None:
     analyzer = ImageAnalyzer(tmp_path)
     states = {m.name: m.weights for m in analyzer.models}
     assert states["mtcnn"] == WeightsState.real
-    assert [s for n, s in states.items() if n != "mtcnn"] == [WeightsState.missing] * 2
+    assert [s for n, s in states.items() if n != "mtcnn"] == [WeightsState.missing] * len(
+        DEFAULT_MEMBERS
+    )
     with pytest.raises(WeightsMissing):
         analyzer.load()
 
@@ -43,7 +46,7 @@ def test_astronaut(analyzer: ImageAnalyzer, shared_media: Path) -> None:
     assert face.fake_probability < 0.5
     assert result.fake_probability == face.fake_probability
     assert result.confidence == CONFIDENCE_WITH_FACE and "no_face" not in result.flags
-    assert len(face.scores) == 2
+    assert len(face.scores) == len(DEFAULT_MEMBERS)
     assert set(result.latencies_ms) == {"decode", "detect", "classify", "total"}
     assert {m.name for m in result.models} >= {"mtcnn", "mesonet-meso4-df"}
     assert all(m.weights == WeightsState.real for m in result.models)
@@ -67,4 +70,6 @@ def test_no_face_image(analyzer: ImageAnalyzer, tmp_path: Path) -> None:
     assert result.status == ModalityStatus.ok
     assert result.confidence == CONFIDENCE_NO_FACE < CONFIDENCE_WITH_FACE
     assert result.fake_probability is not None
-    assert evidence.whole_frame_scores is not None and len(evidence.whole_frame_scores) == 2
+    assert evidence.whole_frame_scores is not None and len(evidence.whole_frame_scores) == len(
+        DEFAULT_MEMBERS
+    )

@@ -126,33 +126,34 @@ def load_rgb(path: Path) -> np.ndarray:
 
 
 def patch_mvhd_duration(path: Path, factor: float) -> None:
-    """Rewrite the movie header's duration (what players and ffprobe show as the length)
-    to ``factor`` times its value; the sample tables, i.e. the real frames, stay intact."""
+    """Make an MP4 lie about its length: scale the durations in the movie, track and media
+    headers (mvhd, tkhd, mdhd: what players and ffprobe show) by ``factor``. The sample
+    tables, i.e. the real frames and their times, stay intact."""
     data = bytearray(path.read_bytes())
+    # (offset of the duration field after the box header, for version 0, for version 1)
+    fields = {b"mvhd": (16, 24), b"tkhd": (20, 28), b"mdhd": (16, 24)}
+    patched: list[bytes] = []
 
-    def walk(start: int, end: int) -> bool:
+    def walk(start: int, end: int) -> None:
         pos = start
         while pos + 8 <= end:
             size, kind = struct.unpack(">I4s", data[pos : pos + 8])
             if size < 8:
-                return False
-            if kind == b"moov" and walk(pos + 8, pos + size):
-                return True
-            if kind == b"mvhd":
+                return
+            if kind in (b"moov", b"trak", b"mdia"):
+                walk(pos + 8, pos + size)
+            elif kind in fields:
                 version = data[pos + 8]
-                if version == 0:
-                    off = pos + 8 + 16
-                    (dur,) = struct.unpack(">I", data[off : off + 4])
-                    data[off : off + 4] = struct.pack(">I", int(dur * factor))
-                else:
-                    off = pos + 8 + 28
-                    (dur,) = struct.unpack(">Q", data[off : off + 8])
-                    data[off : off + 8] = struct.pack(">Q", int(dur * factor))
-                return True
+                off = pos + 8 + fields[kind][version]
+                fmt = ">I" if version == 0 else ">Q"
+                width = struct.calcsize(fmt)
+                (dur,) = struct.unpack(fmt, data[off : off + width])
+                data[off : off + width] = struct.pack(fmt, int(dur * factor))
+                patched.append(kind)
             pos += size
-        return False
 
-    assert walk(0, len(data)), "no mvhd box found"
+    walk(0, len(data))
+    assert b"mvhd" in patched and b"mdhd" in patched, patched
     path.write_bytes(bytes(data))
 
 
@@ -169,3 +170,19 @@ def faces(shared_media: Path) -> dict[str, np.ndarray]:
         "real": load_rgb(folder / "mesonet_real_real00240.jpg"),
         "astronaut": load_rgb(folder / "astronaut.png"),
     }
+
+
+# importlib import mode: test modules cannot import this file, so helpers are fixtures.
+@pytest.fixture(scope="session")
+def make_video() -> Callable[..., Path]:
+    return write_video
+
+
+@pytest.fixture(scope="session")
+def make_scene() -> Callable[..., FrameFn]:
+    return face_scene
+
+
+@pytest.fixture(scope="session")
+def lie_about_duration() -> Callable[[Path, float], None]:
+    return patch_mvhd_duration

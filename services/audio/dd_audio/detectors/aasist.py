@@ -95,14 +95,20 @@ class AasistDetector(Detector[np.ndarray, float]):
         net.requires_grad_(False)
         self._net = net
 
+    @property
+    def net(self) -> AasistNet:
+        """The loaded inference network (after load())."""
+        if self._net is None:
+            raise RuntimeError("call load() first")
+        return self._net
+
     def warmup(self) -> None:
         self.predict_batch([np.zeros(SEGMENT_SAMPLES, dtype=np.float32)])
 
     def logits(self, batch: np.ndarray) -> np.ndarray:
         """Raw (B, 2) logits for a (B, 64600) float32 batch."""
-        assert self._net is not None
         with torch.inference_mode():
-            out = self._net(torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)))
+            out = self.net(torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)))
         return out.numpy()
 
     def _predict(self, inputs: Sequence[np.ndarray]) -> list[float]:

@@ -1,0 +1,185 @@
+"""Audio service throughput: audio seconds analysed per wall second on a 60 s clip.
+
+Not a test. Run:  PYTHONPATH=libs/contracts:libs/inference:services/audio \
+    .venv/bin/python bench/audio.py [--models models] [--repeats 2]
+
+Each step adds one optimisation to the previous one; the batch size is then swept on the
+final configuration. Wall time is split into decode, windows (split + speech gate +
+window extraction) and model. Results go to bench/results/audio.json and stdout.
+Timings are the best of ``--repeats`` runs, because the machine may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import platform
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+import soundfile as sf
+import torch
+from dd_audio import windows
+from dd_audio.decode import DecodedAudio, decode_audio
+from dd_audio.detectors.aasist import AasistDetector, AasistOptions
+from dd_audio.detectors.aasist_net import mel_sinc_filters
+from dd_inference.runtime import configure_torch
+from scipy.signal import resample_poly
+
+REPO = Path(__file__).resolve().parents[1]
+CLIP_S = 60.0
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    hop: int
+    options: AasistOptions
+    grad: str  # "enabled" | "no_grad" | "inference_mode"
+    batch: int = 8
+
+
+def make_clip(media: Path, out: Path) -> Path:
+    """60 s of the shared human speech, joined with short pauses, as a 44.1 kHz MP3 (so
+    decoding includes a real codec and a resampler)."""
+    parts = []
+    for wav in sorted((media / "speech").glob("*.wav")):
+        data, rate = sf.read(str(wav), dtype="float32")
+        if rate != 16_000:
+            data = resample_poly(data, 16_000, rate).astype(np.float32)
+        parts += [data, np.zeros(4000, np.float32)]
+    one = np.concatenate(parts)
+    clip = np.tile(one, int(CLIP_S * 16_000 / len(one)) + 1)[: int(CLIP_S * 16_000)]
+    with av.open(str(out), "w", format="mp3") as container:
+        stream = container.add_stream("libmp3lame", rate=44_100, layout="mono")
+        frame = av.AudioFrame.from_ndarray(clip[None], format="flt", layout="mono")
+        frame.sample_rate = 16_000
+        resampler = av.AudioResampler(format="fltp", layout="mono", rate=44_100)
+        for chunk in [*resampler.resample(frame), *resampler.resample(None)]:
+            for packet in stream.encode(chunk):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return out
+
+
+@contextlib.contextmanager
+def grad_mode(mode: str) -> Iterator[None]:
+    if mode == "inference_mode":
+        with torch.inference_mode():
+            yield
+    elif mode == "no_grad":
+        with torch.no_grad():
+            yield
+    else:
+        yield
+
+
+def run_once(
+    path: Path, detector: AasistDetector, step: Step, rebuild_filters: bool
+) -> dict[str, float]:
+    t0 = time.perf_counter()
+    audio = decode_audio(path)
+    assert isinstance(audio, DecodedAudio)
+    samples = audio.samples
+    t1 = time.perf_counter()
+    spans = [w for w in windows.split(samples, step.hop) if w.speech]
+    batches = [
+        np.stack([windows.extract(samples, w) for w in spans[i : i + step.batch]])
+        for i in range(0, len(spans), step.batch)
+    ]
+    t2 = time.perf_counter()
+    net = detector.net
+    front = net.conv_time
+    with grad_mode(step.grad):
+        for batch in batches:
+            if rebuild_filters:  # what the reference front end does on every forward
+                front.filters = mel_sinc_filters(70, net.cfg.first_conv, 16_000)
+            torch.softmax(net(torch.from_numpy(batch)), dim=1)
+    t3 = time.perf_counter()
+    return {
+        "decode_s": t1 - t0,
+        "windows_s": t2 - t1,
+        "model_s": t3 - t2,
+        "total_s": t3 - t0,
+        "windows": float(len(spans)),
+    }
+
+
+def measure(
+    path: Path,
+    models: Path,
+    step: Step,
+    repeats: int,
+    rebuild_filters: bool = False,
+) -> dict[str, object]:
+    detector = AasistDetector(models, "AASIST", step.options)
+    detector.load()
+    with grad_mode("inference_mode"):
+        detector.net(torch.zeros(min(step.batch, 2), 64_600))  # warm-up
+    runs = [run_once(path, detector, step, rebuild_filters) for _ in range(repeats)]
+    best = min(runs, key=lambda r: r["total_s"])
+    result: dict[str, object] = {
+        "step": step.name,
+        "hop": step.hop,
+        "batch": step.batch,
+        "fuse_bn": step.options.fuse_bn,
+        "channels_last": step.options.channels_last,
+        "grad": step.grad,
+        **{k: round(v, 3) for k, v in best.items()},
+        "audio_s_per_wall_s": round(CLIP_S / best["total_s"], 2),
+        "model_ms_per_window": round(1000 * best["model_s"] / max(best["windows"], 1), 1),
+    }
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--models", type=Path, default=REPO / "models")
+    parser.add_argument("--media", type=Path, default=REPO.parent / "shared" / "media")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "audio.json")
+    args = parser.parse_args(argv)
+    runtime = configure_torch(args.threads)
+
+    plain = AasistOptions(fuse_bn=False, channels_last=False)
+    fused = AasistOptions(fuse_bn=True, channels_last=False)
+    best = AasistOptions(fuse_bn=True, channels_last=True)
+    steps: list[tuple[Step, bool]] = [
+        (Step("0 reference-like: 50% overlap, autograd on, sinc rebuilt", 32_300, plain, "enabled"), True),
+        (Step("1 + no_grad (reference eval)", 32_300, plain, "no_grad"), True),
+        (Step("2 + sinc filters cached", 32_300, plain, "no_grad"), False),
+        (Step("3 + inference_mode", 32_300, plain, "inference_mode"), False),
+        (Step("4 + hop 25% overlap (3.03 s)", 48_450, plain, "inference_mode"), False),
+        (Step("5 + BN folded into conv1", 48_450, fused, "inference_mode"), False),
+        (Step("6 + channels_last", 48_450, best, "inference_mode"), False),
+    ]  # fmt: skip
+    measure_fn: Callable[..., dict[str, object]] = measure
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = make_clip(args.media, Path(tmp) / "clip60.mp3")
+        results = [measure_fn(clip, args.models, s, args.repeats, rebuild) for s, rebuild in steps]
+        sweep = [
+            measure_fn(clip, args.models, Step(f"batch {b}", 48_450, best, "inference_mode", b), args.repeats)
+            for b in (1, 4, 8, 16)
+        ]  # fmt: skip
+    report = {
+        "clip_s": CLIP_S,
+        "machine": {"cpu": platform.processor() or platform.machine(), **runtime},
+        "steps": results,
+        "batch_sweep": sweep,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

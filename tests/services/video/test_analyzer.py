@@ -1,0 +1,173 @@
+"""VideoAnalyzer end to end on real weights: shared clip, fake and real faces, two people,
+no face, rotated video, progress, thumbnails, the untrained temporal model."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from dd_contracts import ModalityStatus, VideoEvidence, WeightsState
+from dd_inference import WeightsMissing
+from dd_video.analyzer import VideoAnalyzer, detect_side_for
+
+Make = Callable[..., Path]
+
+
+@pytest.fixture(scope="module")
+def analyzer(models_dir: Path) -> VideoAnalyzer:
+    video = VideoAnalyzer(models_dir, threads=2)
+    video.load()  # WeightsMissing here fails every test below: weights are required
+    video.warmup()
+    return video
+
+
+def evidence_of(result: object) -> VideoEvidence:
+    evidence = getattr(result, "evidence", None)
+    assert isinstance(evidence, VideoEvidence)
+    return evidence
+
+
+def test_missing_weights_raise(tmp_path: Path) -> None:
+    with pytest.raises(WeightsMissing):
+        VideoAnalyzer(tmp_path).load()
+
+
+def test_detection_side_follows_resolution() -> None:
+    assert detect_side_for(640, 480, 64) == 320  # floor
+    assert detect_side_for(1280, 720, 64) == 416
+    assert detect_side_for(1920, 1080, 64) == 608
+    assert detect_side_for(200, 150, 64) == 200  # never upscaled
+
+
+@pytest.mark.weights
+def test_shared_astronaut_clip_is_one_real_face(
+    analyzer: VideoAnalyzer, shared_media: Path
+) -> None:
+    calls: list[float] = []
+    result = analyzer.analyze(shared_media / "astronaut_talk.mp4", progress=calls.append)
+    ev = evidence_of(result)
+    assert result.status is ModalityStatus.ok
+    assert result.fake_probability is not None and result.fake_probability < 0.5
+    assert ev.has_audio is True
+    assert ev.sampled_frames == 3
+    assert ev.frames_without_face == []
+    assert len(ev.tracks) == 1 and ev.tracks[0].samples == 3
+    assert {p.track_id for p in ev.timeline} == {ev.tracks[0].track_id}
+    assert [p.t_s for p in ev.timeline] == pytest.approx([0.5, 1.5, 2.5], abs=0.03)
+    assert (ev.width, ev.height) == (640, 640)
+    assert set(result.latencies_ms) == {"decode", "detect", "classify", "total"}
+    assert {m.name for m in result.models} >= {"mtcnn", "mesonet-meso4-df"}
+    assert calls == sorted(calls) and calls[-1] == 1.0 and len(calls) >= 3
+    assert 1 <= len(ev.thumbnails) <= 6
+    jpeg = base64.b64decode(ev.thumbnails[0].jpeg_base64)
+    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None and image.shape[0] <= 128
+    assert "confident strategy" in ev.aggregation
+
+
+@pytest.mark.weights
+def test_deepfake_face_video_is_judged_fake(
+    analyzer: VideoAnalyzer, video_dir: Path, make_video: Make, make_scene, faces
+) -> None:
+    path = make_video(video_dir / "fake_face.mp4", make_scene([faces["fake"]], seed=1), 40)
+    result = analyzer.analyze(path)
+    ev = evidence_of(result)
+    assert result.status is ModalityStatus.ok
+    assert len(ev.tracks) == 1 and ev.frames_without_face == []
+    assert result.fake_probability is not None and result.fake_probability > 0.5
+    # The thumbnails are the most suspicious faces, most suspicious first.
+    scores = [t.fake_probability for t in ev.thumbnails]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.weights
+def test_real_face_video_is_judged_real(
+    analyzer: VideoAnalyzer, video_dir: Path, make_video: Make, make_scene, faces
+) -> None:
+    path = make_video(video_dir / "real_face.mp4", make_scene([faces["real"]], seed=2), 40)
+    result = analyzer.analyze(path)
+    ev = evidence_of(result)
+    assert len(ev.tracks) == 1 and ev.frames_without_face == []
+    assert result.fake_probability is not None and result.fake_probability < 0.5
+
+
+@pytest.mark.weights
+def test_two_faces_side_by_side_are_two_tracks(
+    analyzer: VideoAnalyzer, video_dir: Path, make_video: Make, make_scene, faces
+) -> None:
+    scene = make_scene([faces["real"], faces["fake"]], size=(960, 480), face_height=300, seed=3)
+    path = make_video(video_dir / "two_faces.mp4", scene, 40)
+    result = analyzer.analyze(path)
+    ev = evidence_of(result)
+    assert len(ev.tracks) == 2
+    assert all(t.samples == 4 for t in ev.tracks)
+    assert "multiple_faces" in result.flags
+    centres = {
+        t.track_id: [(p.box.x1 + p.box.x2) / 2 for p in ev.timeline if p.track_id == t.track_id]
+        for t in ev.tracks
+    }
+    left, right = sorted(centres.values(), key=lambda xs: xs[0])
+    assert max(left) < 480 < min(right)  # each track stays with its own person
+    # The video is as suspicious as its most suspicious track (the deepfake, right).
+    assert result.fake_probability == max(t.fake_probability for t in ev.tracks)
+    by_track = {t.track_id: t.fake_probability for t in ev.tracks}
+    right_id = next(tid for tid, xs in centres.items() if xs == right)
+    assert by_track[right_id] > 0.5 > min(by_track.values())
+
+
+@pytest.mark.weights
+def test_video_without_a_face_is_no_signal(
+    analyzer: VideoAnalyzer, video_dir: Path, make_video: Make
+) -> None:
+    def frame(i: int) -> np.ndarray:
+        x = np.linspace(0, 255, 320)
+        img = np.stack([np.tile(x, (240, 1))] * 3, axis=-1)
+        img[:, :, 1] = np.roll(img[:, :, 1], 8 * i, axis=1)
+        return img.astype(np.uint8)
+
+    path = make_video(video_dir / "no_face.mp4", frame, 30)
+    result = analyzer.analyze(path)
+    ev = evidence_of(result)
+    assert result.status is ModalityStatus.no_signal
+    assert result.flags == ["no_face"]
+    assert result.fake_probability is None and result.confidence == 0.0
+    assert ev.frames_without_face == pytest.approx([0.5, 1.5, 2.5], abs=0.06)
+    assert ev.timeline == [] and ev.tracks == [] and ev.has_audio is False
+
+
+@pytest.mark.weights
+def test_rotated_phone_video_is_turned_upright_before_detection(
+    analyzer: VideoAnalyzer, video_dir: Path, make_video: Make, make_scene, faces
+) -> None:
+    upright = make_scene([faces["astronaut"]], size=(480, 640), face_height=420, seed=4)
+    # Stored landscape (turned clockwise), with a display matrix that turns it back.
+    path = make_video(
+        video_dir / "rotated.mp4",
+        lambda i: np.ascontiguousarray(np.rot90(upright(i), -1)),
+        30,
+        rotation=90,
+        audio_s=3.0,
+    )
+    result = analyzer.analyze(path)
+    ev = evidence_of(result)
+    assert (ev.width, ev.height) == (480, 640)
+    assert ev.has_audio is True
+    assert ev.frames_without_face == [] and len(ev.tracks) == 1
+
+
+@pytest.mark.weights
+def test_temporal_model_is_reported_but_never_scores(
+    analyzer: VideoAnalyzer, models_dir: Path, shared_media: Path
+) -> None:
+    with_temporal = VideoAnalyzer(models_dir, temporal=True)
+    with_temporal.load()
+    result = with_temporal.analyze(shared_media / "astronaut_talk.mp4")
+    plain = analyzer.analyze(shared_media / "astronaut_talk.mp4")
+    assert result.fake_probability == pytest.approx(plain.fake_probability, abs=1e-6)
+    temporal = [m for m in result.models if m.name == "video-temporal-gru"]
+    assert temporal and temporal[0].weights is WeightsState.untrained
+    assert "untrained weights, not used in the score" in evidence_of(result).aggregation
