@@ -7,10 +7,13 @@ Why this rule and this k:
 - One loud artefact cannot flip a clip. A single window scoring 1.0 among real windows
   scoring at most r moves the clip to at most (1 + 2r) / 3: below 0.5 whenever r < 0.25,
   and AASIST scores real speech far lower than that (<= 0.17 on our shared clips).
-- A long real clip with one fake sentence is still caught. A fake stretch of >= ~2 s lands
-  in at least two windows at the default hop (see ``windows.py``); two windows scoring
-  >= 0.8 give at least (0.8 + 0.8 + 0) / 3 > 0.53 however long the clip is, because k is a
-  fixed count, not a share of the windows (a top-10 % mean would dilute with length).
+- A long real clip with one fake passage is still caught. Two windows scoring >= 0.8 give
+  at least (0.8 + 0.8 + 0) / 3 > 0.53 however long the clip is, because k is a fixed
+  count, not a share of the windows (a top-10 % mean would dilute with length). AASIST
+  fills two windows with fake scores for >= ~5 s of synthetic speech (see ``windows.py``).
+- The price: a single short (~3 s) synthetic sentence that AASIST sees in one window only
+  is, to this rule, indistinguishable from one loud artefact. The analyzer then keeps the
+  clip score but adds the flag 'isolated_fake_window' and the window stays marked.
 - A whole synthetic clip scores its ordinary mean-of-top-3, i.e. high.
 A plain mean fails the second property; a plain max fails the first.
 """

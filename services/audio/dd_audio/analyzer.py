@@ -30,6 +30,7 @@ NARROWBAND_RATIO = 1e-3  # -30 dB: 16 kHz speech here is >= 4e-3, 8 kHz speech <
 FULL_CONFIDENCE_SPEECH_S = 10.0
 MIN_CONFIDENCE = 0.2
 NARROWBAND_CONFIDENCE_FACTOR = 0.5
+ISOLATED_FAKE = 0.9
 
 AudioLimits = DecodeLimits
 
@@ -146,6 +147,10 @@ class AudioAnalyzer:
 
         clip = aggregate.clip_score(speech_scores)
         flags = self._flags(audio, samples) if speech else []
+        if clip is not None and clip < 0.5 and max(speech_scores) > ISOLATED_FAKE:
+            # One strongly fake window does not flip the clip (aggregate.py), but a short
+            # synthetic sentence looks exactly like this, so say so.
+            flags.append("isolated_fake_window")
         aggregation = aggregate.RULE
         cnn_clip = self._cnn_score(samples, speech)
         if cnn_clip is not None and clip is not None and self.cnn is not None:

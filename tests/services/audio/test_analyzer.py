@@ -73,11 +73,16 @@ def _reading(parts: list[np.ndarray], seed: int = 0) -> np.ndarray:
     return np.concatenate(out)
 
 
-def test_tts_sentence_spliced_into_real_speech_is_found(
+def test_tts_passage_spliced_into_real_speech_is_found(
     analyzer: AudioAnalyzer, shared_media: Path, tmp_path: Path, load_clip
 ) -> None:
+    """Two synthetic sentences (~6 s) in the middle of ~27 s of human reading.
+
+    A single 3 s TTS sentence is scored fake by AASIST in one window only, and one window
+    is by design not enough to flip a clip (see aggregate.py): that case is covered by the
+    'isolated_fake_window' test below."""
     real = [load_clip(shared_media / name) for name in (SPEECH[2], SPEECH[0], SPEECH[1])]
-    fake = load_clip(shared_media / "tts/flite_slt.wav")
+    fake = _reading([load_clip(shared_media / name) for name in TTS])
     sf.write(tmp_path / "real.wav", _reading(real + real[::-1]), 16_000)
     sf.write(tmp_path / "spliced.wav", _reading([*real, fake, *real[::-1]]), 16_000)
     splice_start = sum(len(p) + 4000 for p in real) / 16_000
@@ -89,14 +94,28 @@ def test_tts_sentence_spliced_into_real_speech_is_found(
     spliced = analyzer.analyze(tmp_path / "spliced.wav")
     assert spliced.fake_probability is not None and spliced.fake_probability > 0.5
     assert spliced.evidence is not None
-    covering = [
-        w for w in spliced.evidence.windows if w.start_s <= splice_start and splice_end <= w.end_s
-    ] or [w for w in spliced.evidence.windows if w.start_s < splice_end and splice_start < w.end_s]
-    assert covering
-    assert max(w.fake_probability or 0.0 for w in covering) > 0.9
-    # far from the splice, the same real windows as in the untouched clip stay real
-    first = spliced.evidence.windows[0]
-    assert first.fake_probability is not None and first.fake_probability < 0.5
+    windows = spliced.evidence.windows
+    inside = [w for w in windows if w.start_s < splice_end and splice_start < w.end_s]
+    mostly_fake = [
+        w for w in inside if min(w.end_s, splice_end) - max(w.start_s, splice_start) >= 2.5
+    ]
+    assert mostly_fake and all((w.fake_probability or 0.0) > 0.9 for w in mostly_fake)
+    # far from the splice, the real speech stays real
+    assert all((w.fake_probability or 0.0) < 0.5 for w in windows if w.end_s < splice_start - 3)
+
+
+def test_single_tts_sentence_is_shown_per_window_and_flagged(
+    analyzer: AudioAnalyzer, shared_media: Path, tmp_path: Path, load_clip
+) -> None:
+    real = [load_clip(shared_media / name) for name in (SPEECH[2], SPEECH[0], SPEECH[1])]
+    fake = load_clip(shared_media / TTS[1])
+    sf.write(tmp_path / "one.wav", _reading([*real, fake, *real[::-1]]), 16_000)
+    result = analyzer.analyze(tmp_path / "one.wav")
+    assert result.evidence is not None
+    assert max(w.fake_probability or 0.0 for w in result.evidence.windows) > 0.5
+    assert result.fake_probability is not None
+    if result.fake_probability < 0.5:
+        assert "isolated_fake_window" in result.flags
 
 
 def test_pure_silence_is_no_signal(analyzer: AudioAnalyzer, tmp_path: Path) -> None:
