@@ -72,8 +72,14 @@ def running_stack(services: list[str], timeout_s: float = 300) -> Iterator[dict[
     """Start the named services with scripts/run_stack.py on free loopback ports."""
     base = _free_base()
     proc = subprocess.Popen(
-        [sys.executable, str(REPO / "scripts/run_stack.py"), "--base-port", str(base),
-         "--only", *services],
+        [
+            sys.executable,
+            str(REPO / "scripts/run_stack.py"),
+            "--base-port",
+            str(base),
+            "--only",
+            *services,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, percentiles, running_stack, write_result  # noqa: E402
+from _common import REPO, percentiles, running_stack, write_result
 
 SHARED = REPO.parent / "shared" / "media" / "faces" / "astronaut.png"
 
@@ -69,13 +69,17 @@ def bench_analyzer(photo: Path, runs: int, threads: int) -> dict[str, object]:
 
 def bench_http(data: bytes, runs: int) -> dict[str, object]:
     with running_stack(["fusion", "image", "gateway"]) as urls, httpx.Client(timeout=60) as c:
+
         def service_call() -> None:
             r = c.post(f"{urls['image']}/v1/analyze", files={"file": ("p.jpg", data)})
             r.raise_for_status()
 
         def gateway_call() -> None:
-            r = c.post(f"{urls['gateway']}/v1/analyses", params={"wait": "true"},
-                       files={"file": ("p.jpg", data)})
+            r = c.post(
+                f"{urls['gateway']}/v1/analyses",
+                params={"wait": "true"},
+                files={"file": ("p.jpg", data)},
+            )
             r.raise_for_status()
 
         out: dict[str, object] = {}

@@ -80,8 +80,9 @@ def stop_all(procs: dict[str, subprocess.Popen[bytes]], grace_s: float = 10.0) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--python", default=sys.executable)
-    parser.add_argument("--base-port", type=int, default=None,
-                        help="use base..base+4 instead of 8000..8004")
+    parser.add_argument(
+        "--base-port", type=int, default=None, help="use base..base+4 instead of 8000..8004"
+    )
     parser.add_argument("--only", nargs="*", default=None, help="start only these services")
     args = parser.parse_args(argv)
 
@@ -113,8 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         while not stopping:
             for name, proc in procs.items():
                 if proc.poll() is not None:
-                    print(f"[stack] {name} exited with code {proc.returncode}; stopping the "
-                          "stack", flush=True)
+                    print(
+                        f"[stack] {name} exited with code {proc.returncode}; stopping the stack",
+                        flush=True,
+                    )
                     stopping, exit_code = True, 1
                     break
             for name in sorted(pending):
@@ -122,12 +125,17 @@ def main(argv: list[str] | None = None) -> int:
                 if status == 200:
                     pending.discard(name)
                     print(f"[stack] {name} ready at http://{HOST}:{ports[name]}", flush=True)
-                elif status == 503 and reason and "loading" not in reason and "warming" not in reason:
+                elif (
+                    status == 503 and reason and "loading" not in reason and "warming" not in reason
+                ):
                     print(f"[stack] {name} not ready: {reason}", flush=True)
                     pending.discard(name)
                 if not pending:
-                    print(f"[stack] try: curl -F file=@face.jpg "
-                          f"'http://{HOST}:{ports['gateway']}/v1/analyses?wait=true'", flush=True)
+                    print(
+                        f"[stack] try: curl -F file=@face.jpg "
+                        f"'http://{HOST}:{ports['gateway']}/v1/analyses?wait=true'",
+                        flush=True,
+                    )
             time.sleep(0.5)
     finally:
         print("[stack] stopping all services...", flush=True)

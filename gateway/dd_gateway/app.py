@@ -60,8 +60,9 @@ def create_app(
     }
     services = {m: ServiceClient(m, urls[m], timeouts[m], settings, http) for m in Modality}
     fusion = FusionClient(settings.fusion_url, settings.fusion_timeout_s, http)
-    queue = JobQueue(settings.max_running_jobs, settings.max_queued_jobs,
-                     AnalysisRunner(services, fusion))
+    queue = JobQueue(
+        settings.max_running_jobs, settings.max_queued_jobs, AnalysisRunner(services, fusion)
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -81,16 +82,25 @@ def create_app(
     app.state.jobs = store
     app.state.queue = queue
 
-    @app.get("/readyz", response_model=Readiness, operation_id="readyz", tags=["ops"],
-             responses={503: {"model": Readiness}})
+    @app.get(
+        "/readyz",
+        response_model=Readiness,
+        operation_id="readyz",
+        tags=["ops"],
+        responses={503: {"model": Readiness}},
+    )
     async def readyz() -> JSONResponse:
         """Ready when the fusion service answers (without it there is no verdict)."""
         status = await fusion.readiness()
         body = Readiness(ready=status.ready, service="gateway", reason=status.reason)
         return JSONResponse(status_code=200 if body.ready else 503, content=body.model_dump())
 
-    @app.get("/v1/services", response_model=list[ServiceStatus], operation_id="listServices",
-             tags=["ops"])
+    @app.get(
+        "/v1/services",
+        response_model=list[ServiceStatus],
+        operation_id="listServices",
+        tags=["ops"],
+    )
     async def list_services() -> list[ServiceStatus]:
         """Each backend service: reachable, ready (weights loaded) and its models."""
         statuses = await asyncio.gather(
@@ -105,7 +115,9 @@ def create_app(
         all_models = [m for s in statuses for m in s.models]
         not_ready = [f"{s.name}: {s.reason}" for s in statuses if not s.ready]
         return Readiness(
-            ready=not not_ready, service="gateway", reason="; ".join(not_ready) or None,
+            ready=not not_ready,
+            service="gateway",
+            reason="; ".join(not_ready) or None,
             models=all_models,
         )
 
@@ -127,8 +139,10 @@ def create_app(
     ) -> JSONResponse:
         """Upload a file for analysis. The media kind is detected from its bytes."""
         declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and (
-            int(declared) > settings.max_upload_bytes + _MULTIPART_SLACK
+        if (
+            declared
+            and declared.isdigit()
+            and (int(declared) > settings.max_upload_bytes + _MULTIPART_SLACK)
         ):
             raise too_large(settings.max_upload_bytes)
         t0 = time.perf_counter()
@@ -168,8 +182,11 @@ def create_app(
             else:
                 return _finished(job)
         accepted = AnalysisAccepted(id=analysis.id, status=analysis.status, location=location)
-        return JSONResponse(status_code=202, content=accepted.model_dump(mode="json"),
-                            headers={"Location": location})
+        return JSONResponse(
+            status_code=202,
+            content=accepted.model_dump(mode="json"),
+            headers={"Location": location},
+        )
 
     @app.get(
         "/v1/analyses/{analysis_id}",
@@ -185,8 +202,12 @@ def create_app(
             raise GatewayError("No analysis with that id.", type="not_found", status_code=404)
         return job.analysis
 
-    @app.get("/v1/analyses", response_model=list[Analysis], operation_id="listAnalyses",
-             tags=["analyses"])
+    @app.get(
+        "/v1/analyses",
+        response_model=list[Analysis],
+        operation_id="listAnalyses",
+        tags=["analyses"],
+    )
     def list_analyses(
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
         offset: Annotated[int, Query(ge=0)] = 0,

@@ -77,7 +77,10 @@ class ServiceClient:
             response = await self.client.get(f"{self.base_url}/readyz", timeout=2.0)
             body = Readiness.model_validate(response.json())
             return ServiceStatus(
-                name=name, url=self.base_url, ready=body.ready, reason=body.reason,
+                name=name,
+                url=self.base_url,
+                ready=body.ready,
+                reason=body.reason,
                 models=body.models,
             )
         except (httpx.HTTPError, ValueError, ValidationError) as exc:

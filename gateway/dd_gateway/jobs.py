@@ -54,9 +54,7 @@ class JobStore:
 
 
 class JobQueue:
-    def __init__(
-        self, workers: int, capacity: int, run: Callable[[Job], Awaitable[None]]
-    ) -> None:
+    def __init__(self, workers: int, capacity: int, run: Callable[[Job], Awaitable[None]]) -> None:
         self._queue: asyncio.Queue[Job] = asyncio.Queue(maxsize=max(1, capacity))
         self._workers = workers
         self._run = run

@@ -60,8 +60,11 @@ class AnalysisRunner:
             self._fail(job, exc.status_code, ErrorBody(type=exc.type, detail=exc.detail))
         except Exception:
             log.exception("analysis failed", extra={"analysis_id": analysis.id})
-            self._fail(job, 500, ErrorBody(type="internal_error",
-                                           detail="The analysis failed unexpectedly."))
+            self._fail(
+                job,
+                500,
+                ErrorBody(type="internal_error", detail="The analysis failed unexpectedly."),
+            )
         finally:
             analysis.latencies_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
             analysis.finished_at = _now()

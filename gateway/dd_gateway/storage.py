@@ -49,8 +49,9 @@ class MediaStore:
                     digest.update(chunk)
                     out.write(chunk)
             if size == 0:
-                raise GatewayError("The uploaded file is empty.", type="empty_media",
-                                   status_code=400)
+                raise GatewayError(
+                    "The uploaded file is empty.", type="empty_media", status_code=400
+                )
             sha = digest.hexdigest()
             final = self.media / sha
             os.replace(tmp, final)

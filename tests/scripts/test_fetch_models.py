@@ -32,8 +32,12 @@ def write_manifest(tmp_path: Path, entries: list[dict[str, str]]) -> Path:
 
 
 def entry(name: str, data: bytes, url: str) -> dict[str, str]:
-    return {"name": name, "file": f"sub/{name}.bin", "url": url,
-            "sha256": hashlib.sha256(data).hexdigest()}
+    return {
+        "name": name,
+        "file": f"sub/{name}.bin",
+        "url": url,
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
 
 
 def test_copies_from_mirror_and_is_idempotent(tmp_path: Path) -> None:
@@ -55,7 +59,9 @@ def test_downloads_pinned_url_when_mirror_lacks_file(tmp_path: Path) -> None:
     assert (tmp_path / "models/sub/d.bin").read_bytes() == b"from the internet"
 
 
-def test_refuses_file_whose_hash_differs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_refuses_file_whose_hash_differs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     mirror = tmp_path / "mirror"
     (mirror / "sub").mkdir(parents=True)
     (mirror / "sub/w.bin").write_bytes(b"tampered")

@@ -49,9 +49,7 @@ class Verdict(BaseModel):
     uncertain_band: Probability = Field(
         description="|p - threshold| below this is reported as 'uncertain'."
     )
-    partial: bool = Field(
-        description="A modality that applies to this media could not be judged."
-    )
+    partial: bool = Field(description="A modality that applies to this media could not be judged.")
     contributions: list[Contribution]
     excluded: list[ExcludedModality]
     rule: str = Field(description="The fusion rule, in words.")

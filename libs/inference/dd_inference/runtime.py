@@ -4,6 +4,7 @@ uses only one framework never loads the other."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import os
@@ -20,10 +21,9 @@ def configure_torch(threads: int) -> dict[str, object]:
     import torch
 
     torch.set_num_threads(max(1, threads))
-    try:
+    # Refused once set in this process; the first setting wins, which is what we want.
+    with contextlib.suppress(RuntimeError):
         torch.set_num_interop_threads(1)
-    except RuntimeError:  # already set once in this process
-        pass
     ipex = importlib.util.find_spec("intel_extension_for_pytorch") is not None
     return {"torch": torch.__version__, "threads": torch.get_num_threads(), "ipex": ipex}
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
 
 from fastapi import FastAPI
 
@@ -24,7 +23,7 @@ def base_app(
     version: str,
     settings: AppSettings,
     description: str,
-    lifespan: Callable[[FastAPI], AsyncIterator[None]] | Any = None,
+    lifespan: Lifespan = None,
 ) -> FastAPI:
     configure_logging(service, settings.log_level, settings.json_logs)
     app = FastAPI(title=service, version=version, description=description, lifespan=lifespan)

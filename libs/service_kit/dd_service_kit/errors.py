@@ -96,6 +96,4 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI documentation of the error bodies a route can answer."""
-    return {
-        code: {"model": ErrorBody, "description": HTTPStatus(code).phrase} for code in codes
-    }
+    return {code: {"model": ErrorBody, "description": HTTPStatus(code).phrase} for code in codes}

@@ -83,9 +83,7 @@ class ModelState:
         log.info("models ready", extra={"load_s": round(time.perf_counter() - started, 2)})
 
     def readiness(self, service: str) -> Readiness:
-        return Readiness(
-            ready=self.ready, service=service, reason=self.reason, models=self.models
-        )
+        return Readiness(ready=self.ready, service=service, reason=self.reason, models=self.models)
 
 
 class ProgressBoard:
@@ -170,8 +168,9 @@ def create_inference_app(
     def get_progress(request_id: str) -> Progress:
         fraction = progress.get(request_id)
         if fraction is None:
-            raise ServiceError("No analysis in flight with that request id.", type="not_found",
-                               status_code=404)
+            raise ServiceError(
+                "No analysis in flight with that request id.", type="not_found", status_code=404
+            )
         return Progress(request_id=request_id, fraction=fraction, state="running")
 
     @app.post(

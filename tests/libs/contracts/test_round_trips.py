@@ -112,8 +112,9 @@ ANALYSIS = Analysis(
     id="a1",
     status=AnalysisStatus.done,
     created_at=datetime(2026, 11, 22, tzinfo=UTC),
-    media=MediaInfo(kind=MediaKind.image, mime="image/jpeg", format="jpeg", size_bytes=3,
-                    sha256="f" * 64),
+    media=MediaInfo(
+        kind=MediaKind.image, mime="image/jpeg", format="jpeg", size_bytes=3, sha256="f" * 64
+    ),
     verdict=VERDICT,
     modalities={"image": result(IMAGE)},
     models=[MODEL],
@@ -131,8 +132,13 @@ ANALYSIS = Analysis(
         VERDICT,
         ANALYSIS,
         ErrorBody(type="corrupt_media", detail="The file is truncated.", request_id="r1"),
-        FusionRequest(scores=[ModalityScore(modality=Modality.audio, status=ModalityStatus.ok,
-                                            fake_probability=0.3)]),
+        FusionRequest(
+            scores=[
+                ModalityScore(
+                    modality=Modality.audio, status=ModalityStatus.ok, fake_probability=0.3
+                )
+            ]
+        ),
     ],
     ids=lambda m: type(m).__name__,
 )

@@ -59,11 +59,17 @@ def test_missing_weights_keep_service_not_ready_with_reason() -> None:
 def test_media_rejected_becomes_typed_4xx_and_service_survives() -> None:
     with make_client(FakeAnalyzer(Modality.image)) as client:
         wait_ready(client)
-        bad = client.post("/v1/analyze", files={"file": ("a.jpg", b"REJECT", "image/jpeg")},
-                          headers={"X-Request-ID": "req-1"})
+        bad = client.post(
+            "/v1/analyze",
+            files={"file": ("a.jpg", b"REJECT", "image/jpeg")},
+            headers={"X-Request-ID": "req-1"},
+        )
         assert bad.status_code == 422
-        assert bad.json() == {"type": "corrupt_media", "detail": "The file is corrupt.",
-                              "request_id": "req-1"}
+        assert bad.json() == {
+            "type": "corrupt_media",
+            "detail": "The file is corrupt.",
+            "request_id": "req-1",
+        }
         good = client.post("/v1/analyze", files={"file": ("a.jpg", b"ok", "image/jpeg")})
         assert good.status_code == 200
 
@@ -71,8 +77,9 @@ def test_media_rejected_becomes_typed_4xx_and_service_survives() -> None:
 def test_upload_over_limit_is_413() -> None:
     with make_client(FakeAnalyzer(Modality.image), max_upload_bytes=1000) as client:
         wait_ready(client)
-        response = client.post("/v1/analyze",
-                               files={"file": ("a.jpg", b"x" * 200_000, "image/jpeg")})
+        response = client.post(
+            "/v1/analyze", files={"file": ("a.jpg", b"x" * 200_000, "image/jpeg")}
+        )
         assert response.status_code == 413
         assert response.json()["type"] == "media_too_large"
 
@@ -95,8 +102,11 @@ def test_unknown_route_is_typed_404() -> None:
 def test_logs_are_json_with_request_id(capsys: pytest.CaptureFixture[str]) -> None:
     with make_client(FakeAnalyzer(Modality.image)) as client:
         wait_ready(client)
-        client.post("/v1/analyze", files={"file": ("a.jpg", b"ok", "image/jpeg")},
-                    headers={"X-Request-ID": "trace-42"})
+        client.post(
+            "/v1/analyze",
+            files={"file": ("a.jpg", b"ok", "image/jpeg")},
+            headers={"X-Request-ID": "trace-42"},
+        )
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
     access = [line for line in lines if line["logger"] == "dd.access"]
     assert access, lines
