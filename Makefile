@@ -12,10 +12,10 @@ DD_MODELS_MIRROR ?= $(if $(wildcard ../shared/models/manifest.json ../shared/mod
 export DD_MODELS_MIRROR
 PYTEST_ARGS ?=
 
-REQUIREMENTS := requirements/base.txt requirements/torch.txt requirements/ml.txt requirements/audio.txt requirements/dev.txt requirements/lock.txt requirements/local.txt
+REQUIREMENTS := requirements/base.txt requirements/torch.txt requirements/ml.txt requirements/audio.txt requirements/gateway.txt requirements/dev.txt requirements/lock.txt requirements/local.txt
 PYPROJECTS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml fusion/pyproject.toml)
 
-.PHONY: help venv models run test test-unit lint typecheck bench openapi clean compose-config
+.PHONY: help venv models run test test-unit lint typecheck bench openapi clean compose-config key-create key-list key-revoke
 
 help:
 	@echo "make run | test | models | lint | typecheck | bench | openapi | compose-config | clean"
@@ -57,6 +57,17 @@ bench: venv models
 	$(BIN)/python bench/image.py
 	$(BIN)/python bench/audio.py
 	$(BIN)/python bench/video.py
+	$(BIN)/python bench/gateway.py
+
+# API keys for the gateway (stored hashed; the key is shown once on creation).
+key-create: venv
+	$(BIN)/python -m dd_gateway.keys create $(NAME)
+
+key-list: venv
+	$(BIN)/python -m dd_gateway.keys list
+
+key-revoke: venv
+	$(BIN)/python -m dd_gateway.keys revoke $(KEY)
 
 openapi: venv
 	$(BIN)/python scripts/export_openapi.py frontend/openapi.json

@@ -25,12 +25,13 @@ import av
 import numpy as np
 import soundfile as sf
 import torch
+from scipy.signal import resample_poly
+
 from dd_audio import windows
 from dd_audio.decode import DecodedAudio, decode_audio
 from dd_audio.detectors.aasist import AasistDetector, AasistOptions
 from dd_audio.detectors.aasist_net import mel_sinc_filters
 from dd_inference.runtime import configure_torch
-from scipy.signal import resample_poly
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP_S = 60.0
@@ -154,7 +155,8 @@ def main(argv: list[str] | None = None) -> None:
     fused = AasistOptions(fuse_bn=True, channels_last=False)
     best = AasistOptions(fuse_bn=True, channels_last=True)
     steps: list[tuple[Step, bool]] = [
-        (Step("0 reference-like: 50% overlap, autograd on, sinc rebuilt", 32_300, plain, "enabled"), True),
+        (Step("0 reference-like: 50% overlap, autograd, sinc rebuilt", 32_300, plain, "enabled"),
+         True),
         (Step("1 + no_grad (reference eval)", 32_300, plain, "no_grad"), True),
         (Step("2 + sinc filters cached", 32_300, plain, "no_grad"), False),
         (Step("3 + inference_mode", 32_300, plain, "inference_mode"), False),
@@ -167,7 +169,8 @@ def main(argv: list[str] | None = None) -> None:
         clip = make_clip(args.media, Path(tmp) / "clip60.mp3")
         results = [measure_fn(clip, args.models, s, args.repeats, rebuild) for s, rebuild in steps]
         sweep = [
-            measure_fn(clip, args.models, Step(f"batch {b}", 48_450, best, "inference_mode", b), args.repeats)
+            measure_fn(clip, args.models, Step(f"batch {b}", 48_450, best, "inference_mode", b),
+                       args.repeats)
             for b in (1, 4, 8, 16)
         ]  # fmt: skip
     report = {

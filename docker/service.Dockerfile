@@ -17,7 +17,7 @@ RUN set -eux; \
         pip install --index-url https://download.pytorch.org/whl/cpu -r requirements/torch.txt; \
         pip install -r requirements/base.txt -r requirements/ml.txt -r requirements/audio.txt; \
         pip install --no-deps -r requirements/nodeps.txt ;; \
-      gateway) pip install -r requirements/base.txt av ;; \
+      gateway) pip install -r requirements/gateway.txt ;; \
       fusion) pip install -r requirements/base.txt ;; \
       *) echo "unknown SERVICE=$SERVICE" >&2; exit 1 ;; \
     esac

@@ -29,6 +29,7 @@ from dd_contracts import (
     ServiceStatus,
     Verdict,
 )
+from dd_gateway.breaker import CircuitBreaker
 from dd_gateway.errors import GatewayError
 from dd_gateway.settings import GatewaySettings
 
@@ -68,6 +69,9 @@ class ServiceClient:
         self.timeout = httpx.Timeout(timeout_s, connect=settings.connect_timeout_s)
         self.poll_s = settings.progress_poll_s
         self.client = client
+        self.retries = settings.connect_retries
+        self.backoff_s = settings.connect_retry_backoff_s
+        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_s)
 
     async def readiness(self) -> ServiceStatus:
         name = f"{self.modality.value}"
@@ -99,36 +103,76 @@ class ServiceClient:
         modality = self.modality
         if self.base_url is None:
             return _failed(modality, ModalityStatus.unavailable, "service not deployed")
-        call_id = f"{request_id}.{modality.value}"
-        poller = asyncio.create_task(self._poll_progress(call_id, on_progress))
-        started = time.perf_counter()
-        try:
-            with path.open("rb") as handle:
-                response = await self.client.post(
-                    f"{self.base_url}/v1/analyze",
-                    files={"file": (filename, handle, mime)},
-                    headers={REQUEST_ID_HEADER: call_id},
-                    timeout=self.timeout,
-                )
-        except httpx.ConnectError:
+        if not self.breaker.allow():
             return _failed(
                 modality,
                 ModalityStatus.unavailable,
-                f"{modality.value} service unreachable at {self.base_url}",
+                f"{modality.value} service is failing (circuit open after "
+                f"{self.breaker.consecutive_failures} connection failures); next try in "
+                f"{self.breaker.retry_in_s():.0f} s",
             )
-        except httpx.TimeoutException:
-            return _failed(
-                modality,
-                ModalityStatus.failed,
-                f"{modality.value} service timed out after {time.perf_counter() - started:.0f} s",
-            )
-        except httpx.HTTPError as exc:
-            return _failed(modality, ModalityStatus.failed, f"{modality.value} service: {exc!r}")
+        call_id = f"{request_id}.{modality.value}"
+        poller = asyncio.create_task(self._poll_progress(call_id, on_progress))
+        try:
+            outcome = await self._post_with_retries(path, filename, mime, call_id)
         finally:
             poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await poller
-        return self._interpret(response)
+        if isinstance(outcome, ServiceCall):
+            return outcome
+        self.breaker.record_success()
+        return self._interpret(outcome)
+
+    async def _post_with_retries(
+        self, path: Path, filename: str, mime: str, call_id: str
+    ) -> httpx.Response | ServiceCall:
+        """Only failures to connect are retried: nothing reached the service, so a retry
+        cannot make it do the work twice."""
+        modality = self.modality
+        started = time.perf_counter()
+        for attempt in range(self.retries + 1):
+            try:
+                with path.open("rb") as handle:
+                    return await self.client.post(
+                        f"{self.base_url}/v1/analyze",
+                        files={"file": (filename, handle, mime)},
+                        headers={REQUEST_ID_HEADER: call_id},
+                        timeout=self.timeout,
+                    )
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                if attempt < self.retries:
+                    await asyncio.sleep(self.backoff_s * 2**attempt)
+                    continue
+                self.breaker.record_failure()
+                return _failed(
+                    modality,
+                    ModalityStatus.unavailable,
+                    f"{modality.value} service unreachable at {self.base_url}",
+                )
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                # The service went away mid-request (crashed, killed, restarted).
+                self.breaker.record_failure()
+                return _failed(
+                    modality,
+                    ModalityStatus.failed,
+                    f"{modality.value} service dropped the connection mid-analysis: {exc!r}",
+                )
+            except httpx.TimeoutException:
+                # Connected, then slow: the service is alive, so the breaker stays closed.
+                self.breaker.record_success()
+                return _failed(
+                    modality,
+                    ModalityStatus.failed,
+                    f"{modality.value} service timed out after "
+                    f"{time.perf_counter() - started:.0f} s",
+                )
+            except httpx.HTTPError as exc:
+                self.breaker.record_success()
+                return _failed(
+                    modality, ModalityStatus.failed, f"{modality.value} service: {exc!r}"
+                )
+        raise AssertionError("unreachable: the loop always returns")
 
     def _interpret(self, response: httpx.Response) -> ServiceCall:
         modality = self.modality

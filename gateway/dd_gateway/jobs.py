@@ -1,23 +1,28 @@
-"""Jobs: an in-memory store and a bounded queue with a fixed pool of workers.
+"""Jobs and where they are kept.
 
-The store is behind a small interface so that the persistence issue can put SQL under it
-without touching the routes; the queue refuses work (503 + Retry-After) when full rather
-than letting memory grow.
+The routes and workers speak to `JobStore` (a small interface); `SqlJobStore` is the one
+implementation: every job is written before any work starts, and the database, not
+memory, says which jobs are queued.
+
+Several replicas can share one PostgreSQL database: a worker takes a job by *claiming*
+its row (`SELECT ... FOR UPDATE SKIP LOCKED` picks a queued row no other transaction
+holds, then `UPDATE ... WHERE status = 'queued'` marks it running under this replica's
+id). On SQLite, which has no row locks, the conditional UPDATE alone makes the claim
+atomic (SQLite serialises writers), so at most one worker ever runs a job.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
-from dd_contracts import Analysis
-from dd_gateway.errors import GatewayError
+import sqlalchemy as sa
 
-log = logging.getLogger(__name__)
+from dd_contracts import Analysis, AnalysisStatus, ErrorBody
+from dd_gateway.db import analyses
 
 
 @dataclass
@@ -28,68 +33,215 @@ class Job:
     request_id: str
     # The HTTP status a ?wait=true caller gets if the job fails (the service's 4xx).
     failure_status: int = 500
-    done: asyncio.Event = field(default_factory=asyncio.Event)
+    cache_key: str | None = None
+    callback_url: str | None = None
 
 
-class JobStore:
-    """Newest last; the oldest finished jobs are dropped past `limit`."""
+@dataclass(frozen=True)
+class Page:
+    items: list[Analysis]
+    total: int
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
+
+class JobStore(Protocol):
+    def add(self, job: Job) -> None: ...
+    def save(self, job: Job) -> None: ...
+    def get(self, job_id: str) -> Job | None: ...
+    def delete(self, job_id: str) -> Job | None: ...
+    def page(self, limit: int, offset: int, kind: str | None, verdict: str | None) -> Page: ...
+    def count_queued(self) -> int: ...
+    def claim(self, owner: str, job_id: str | None = None) -> Job | None: ...
+    def cached(self, cache_key: str) -> Job | None: ...
+    def media_needed(self, media_path: Path, finished_before: datetime | None) -> bool: ...
+    def finished_before(self, when: datetime) -> Sequence[Job]: ...
+    def recover(self, owner: str) -> tuple[list[str], list[str]]: ...
+
+
+def _row_values(job: Job) -> dict[str, object]:
+    analysis = job.analysis
+    return {
+        "status": analysis.status.value,
+        "kind": analysis.media.kind.value,
+        "verdict": analysis.verdict.label.value if analysis.verdict else None,
+        "created_at": analysis.created_at,
+        "finished_at": analysis.finished_at,
+        "sha256": analysis.media.sha256,
+        "cache_key": job.cache_key,
+        "media_path": str(job.media_path),
+        "filename": job.filename,
+        "request_id": job.request_id,
+        "failure_status": job.failure_status,
+        "callback_url": job.callback_url,
+        "document": analysis.model_dump_json(),
+    }
+
+
+def _job(row: sa.Row[tuple[object, ...]]) -> Job:
+    m = row._mapping
+    return Job(
+        analysis=Analysis.model_validate_json(str(m["document"])),
+        media_path=Path(str(m["media_path"])),
+        filename=str(m["filename"]),
+        request_id=str(m["request_id"]),
+        failure_status=int(str(m["failure_status"])),
+        cache_key=m["cache_key"],  # type: ignore[arg-type]
+        callback_url=m["callback_url"],  # type: ignore[arg-type]
+    )
+
+
+_FINISHED = (AnalysisStatus.done.value, AnalysisStatus.failed.value)
+
+
+def pick_queued(job_id: str | None, row_locks: bool) -> sa.Select[tuple[str]]:
+    """The oldest queued job (or that one); with row locks, one no one else holds."""
+    pick = sa.select(analyses.c.id).where(analyses.c.status == AnalysisStatus.queued.value)
+    if job_id is not None:
+        pick = pick.where(analyses.c.id == job_id)
+    pick = pick.order_by(analyses.c.created_at, analyses.c.id).limit(1)
+    return pick.with_for_update(skip_locked=True) if row_locks else pick
+
+
+class SqlJobStore:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self._row_locks = engine.dialect.name == "postgresql"
 
     def add(self, job: Job) -> None:
-        self._jobs[job.analysis.id] = job
-        while len(self._jobs) > self.limit:
-            oldest_id, oldest = next(iter(self._jobs.items()))
-            if not oldest.done.is_set():
-                break
-            del self._jobs[oldest_id]
+        with self.engine.begin() as db:
+            db.execute(sa.insert(analyses).values(id=job.analysis.id, **_row_values(job)))
+
+    def save(self, job: Job) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                sa.update(analyses)
+                .where(analyses.c.id == job.analysis.id)
+                .values(**_row_values(job))
+            )
 
     def get(self, job_id: str) -> Job | None:
-        return self._jobs.get(job_id)
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(analyses).where(analyses.c.id == job_id)).first()
+        return _job(row) if row else None
 
-    def newest_first(self) -> list[Job]:
-        return list(reversed(self._jobs.values()))
+    def delete(self, job_id: str) -> Job | None:
+        with self.engine.begin() as db:
+            row = db.execute(sa.select(analyses).where(analyses.c.id == job_id)).first()
+            if row is None:
+                return None
+            db.execute(sa.delete(analyses).where(analyses.c.id == job_id))
+        return _job(row)
 
+    def page(self, limit: int, offset: int, kind: str | None, verdict: str | None) -> Page:
+        where = []
+        if kind:
+            where.append(analyses.c.kind == kind)
+        if verdict:
+            where.append(analyses.c.verdict == verdict)
+        query = (
+            sa.select(analyses.c.document)
+            .where(*where)
+            .order_by(analyses.c.created_at.desc(), analyses.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        count = sa.select(sa.func.count()).select_from(analyses).where(*where)
+        with self.engine.connect() as db:
+            docs = db.execute(query).scalars().all()
+            total = db.execute(count).scalar_one()
+        return Page([Analysis.model_validate_json(d) for d in docs], int(total))
 
-class JobQueue:
-    def __init__(self, workers: int, capacity: int, run: Callable[[Job], Awaitable[None]]) -> None:
-        self._queue: asyncio.Queue[Job] = asyncio.Queue(maxsize=max(1, capacity))
-        self._workers = workers
-        self._run = run
-        self._tasks: list[asyncio.Task[None]] = []
+    def count_queued(self) -> int:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(analyses)
+            .where(analyses.c.status == AnalysisStatus.queued.value)
+        )
+        with self.engine.connect() as db:
+            return int(db.execute(query).scalar_one())
 
-    @property
-    def depth(self) -> int:
-        return self._queue.qsize()
+    def claim(self, owner: str, job_id: str | None = None) -> Job | None:
+        """Mark a queued job running under `owner` and return it; None if there is none
+        (or another worker, maybe on another replica, took it first)."""
+        queued = analyses.c.status == AnalysisStatus.queued.value
+        with self.engine.begin() as db:
+            chosen = db.execute(pick_queued(job_id, self._row_locks)).scalar_one_or_none()
+            if chosen is None:
+                return None
+            row = db.execute(sa.select(analyses).where(analyses.c.id == chosen)).one()
+            job = _job(row)
+            job.analysis.status = AnalysisStatus.running
+            job.analysis.started_at = datetime.now(UTC)
+            claimed = db.execute(
+                sa.update(analyses)
+                .where(analyses.c.id == chosen, queued)
+                .values(owner=owner, **_row_values(job))
+            )
+            return job if claimed.rowcount == 1 else None
 
-    def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._worker(i)) for i in range(self._workers)]
+    def cached(self, cache_key: str) -> Job | None:
+        query = (
+            sa.select(analyses)
+            .where(
+                analyses.c.cache_key == cache_key,
+                analyses.c.status == AnalysisStatus.done.value,
+            )
+            .order_by(analyses.c.created_at.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as db:
+            row = db.execute(query).first()
+        return _job(row) if row else None
 
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+    def media_needed(self, media_path: Path, finished_before: datetime | None) -> bool:
+        """Whether any analysis still needs these bytes: with a cut-off, one that is
+        unfinished or finished after it; without, any analysis at all."""
+        query = sa.select(analyses.c.id).where(analyses.c.media_path == str(media_path))
+        if finished_before is not None:
+            query = query.where(
+                sa.or_(
+                    analyses.c.status.not_in(_FINISHED),
+                    analyses.c.finished_at >= finished_before,
+                )
+            )
+        with self.engine.connect() as db:
+            return db.execute(query.limit(1)).first() is not None
 
-    def submit(self, job: Job) -> None:
-        try:
-            self._queue.put_nowait(job)
-        except asyncio.QueueFull as exc:
-            raise GatewayError(
-                "The analysis queue is full; try again shortly.",
-                type="queue_full",
-                status_code=503,
-                headers={"Retry-After": "10"},
-            ) from exc
+    def finished_before(self, when: datetime) -> Sequence[Job]:
+        query = sa.select(analyses).where(
+            analyses.c.status.in_(_FINISHED), analyses.c.finished_at < when
+        )
+        with self.engine.connect() as db:
+            return [_job(row) for row in db.execute(query)]
 
-    async def _worker(self, index: int) -> None:
-        while True:
-            job = await self._queue.get()
-            try:
-                await self._run(job)
-            except Exception:  # the runner records failures; this is a last resort
-                log.exception("job runner crashed", extra={"analysis_id": job.analysis.id})
-            finally:
-                job.done.set()
-                self._queue.task_done()
+    def recover(self, owner: str) -> tuple[list[str], list[str]]:
+        """After a restart: jobs this replica was running are failed, explicitly (we
+        cannot know whether one of them is what brought the process down); queued jobs
+        stay queued and the workers take them. Returns (failed ids, queued ids)."""
+        with self.engine.begin() as db:
+            rows = db.execute(
+                sa.select(analyses).where(
+                    analyses.c.status == AnalysisStatus.running.value, analyses.c.owner == owner
+                )
+            ).all()
+            failed = []
+            for row in rows:
+                job = _job(row)
+                job.failure_status = 503
+                job.analysis.status = AnalysisStatus.failed
+                job.analysis.finished_at = datetime.now(UTC)
+                job.analysis.error = ErrorBody(
+                    type="interrupted",
+                    detail="The gateway restarted while this analysis was running; "
+                    "submit the file again.",
+                    request_id=job.request_id,
+                )
+                db.execute(
+                    sa.update(analyses)
+                    .where(analyses.c.id == job.analysis.id)
+                    .values(**_row_values(job))
+                )
+                failed.append(job.analysis.id)
+            queued = db.execute(
+                sa.select(analyses.c.id).where(analyses.c.status == AnalysisStatus.queued.value)
+            ).scalars()
+            return failed, list(queued)

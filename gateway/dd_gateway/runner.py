@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from dd_contracts import (
@@ -14,8 +15,10 @@ from dd_contracts import (
     MediaKind,
     Modality,
     ModalityScore,
+    ModalityStatus,
     ModelInfo,
 )
+from dd_contracts.analysis import AnalysisEvent
 from dd_gateway.backends import FusionClient, ServiceCall, ServiceClient
 from dd_gateway.errors import GatewayError
 from dd_gateway.jobs import Job
@@ -43,16 +46,34 @@ def _unique_models(calls: list[ServiceCall]) -> list[ModelInfo]:
     return list(seen.values())
 
 
+Publish = Callable[[AnalysisEvent], None]
+
+
+def _partial_reason(calls: list[ServiceCall]) -> str | None:
+    unjudged = [
+        f"{c.result.modality.value}: {c.result.status.value} ({c.result.reason or 'no reason'})"
+        for c in calls
+        if c.result.status not in (ModalityStatus.ok, ModalityStatus.no_signal)
+    ]
+    return "; ".join(unjudged) or None
+
+
 class AnalysisRunner:
-    def __init__(self, services: dict[Modality, ServiceClient], fusion: FusionClient) -> None:
+    def __init__(
+        self,
+        services: dict[Modality, ServiceClient],
+        fusion: FusionClient,
+        publish: Publish | None = None,
+    ) -> None:
         self.services = services
         self.fusion = fusion
+        self.publish = publish or (lambda event: None)
 
     async def __call__(self, job: Job) -> None:
         set_request_id(job.request_id)
         analysis = job.analysis
         analysis.status = AnalysisStatus.running
-        analysis.started_at = _now()
+        analysis.started_at = analysis.started_at or _now()
         started = time.perf_counter()
         try:
             await self._run(job)
@@ -90,12 +111,23 @@ class AnalysisRunner:
         def progress_of(modality: Modality):  # type: ignore[no-untyped-def]
             def update(fraction: float) -> None:
                 analysis.progress[modality.value] = round(fraction, 3)
+                self.publish(
+                    AnalysisEvent(
+                        event="progress",
+                        analysis_id=analysis.id,
+                        modality=modality.value,
+                        fraction=analysis.progress[modality.value],
+                    )
+                )
 
             return update
 
         async def call(modality: Modality) -> ServiceCall:
             t0 = time.perf_counter()
             analysis.progress[modality.value] = 0.0
+            self.publish(
+                AnalysisEvent(event="started", analysis_id=analysis.id, modality=modality.value)
+            )
             result = await self.services[modality].analyze(
                 job.media_path,
                 job.filename,
@@ -105,6 +137,14 @@ class AnalysisRunner:
             )
             analysis.latencies_ms[modality.value] = round((time.perf_counter() - t0) * 1000, 2)
             analysis.progress[modality.value] = 1.0
+            self.publish(
+                AnalysisEvent(
+                    event="done",
+                    analysis_id=analysis.id,
+                    modality=modality.value,
+                    status=result.result.status.value,
+                )
+            )
             return result
 
         calls = await asyncio.gather(*(call(m) for m in modalities))
@@ -132,4 +172,7 @@ class AnalysisRunner:
         ]
         analysis.verdict = await self.fusion.fuse(FusionRequest(scores=scores), job.request_id)
         analysis.latencies_ms["fusion"] = round((time.perf_counter() - t0) * 1000, 2)
+        # Fusion says whether a modality that applies went unjudged; we say which and why.
+        analysis.partial = analysis.verdict.partial
+        analysis.partial_reason = _partial_reason(list(calls)) if analysis.partial else None
         analysis.status = AnalysisStatus.done

@@ -1,5 +1,5 @@
-"""Uploads streamed to disk with their size counted and their SHA-256 computed on the
-way, then stored content-addressed (the same bytes are kept once)."""
+"""Uploads written to disk as they arrive, with their size counted and their SHA-256
+computed on the way, then stored content-addressed (the same bytes are kept once)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import UploadFile
-
 from dd_gateway.errors import GatewayError
 
-_CHUNK = 1 << 20
 HEAD_BYTES = 4096
 
 
@@ -25,6 +22,41 @@ class StoredUpload:
     head: bytes
 
 
+class IncomingMedia:
+    """One upload being written; `commit` moves it to its content address."""
+
+    def __init__(self, store: MediaStore, max_bytes: int) -> None:
+        self.store = store
+        self.max_bytes = max_bytes
+        self.tmp = store.incoming / uuid.uuid4().hex
+        self._out = self.tmp.open("wb")
+        self._digest = hashlib.sha256()
+        self.size = 0
+        self.head = b""
+
+    def write(self, chunk: bytes | memoryview) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise too_large(self.max_bytes)
+        if len(self.head) < HEAD_BYTES:
+            self.head += bytes(chunk[: HEAD_BYTES - len(self.head)])
+        self._digest.update(chunk)
+        self._out.write(chunk)
+
+    def commit(self) -> StoredUpload:
+        self._out.close()
+        if self.size == 0:
+            raise GatewayError("The uploaded file is empty.", type="empty_media", status_code=400)
+        sha = self._digest.hexdigest()
+        final = self.store.path_for(sha)
+        os.replace(self.tmp, final)
+        return StoredUpload(path=final, sha256=sha, size_bytes=self.size, head=self.head)
+
+    def discard(self) -> None:
+        self._out.close()
+        self.tmp.unlink(missing_ok=True)
+
+
 class MediaStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -32,32 +64,20 @@ class MediaStore:
         self.media = root / "media"
         self.incoming.mkdir(parents=True, exist_ok=True)
         self.media.mkdir(parents=True, exist_ok=True)
+        # Half-written uploads of a previous process are garbage.
+        for leftover in self.incoming.iterdir():
+            leftover.unlink(missing_ok=True)
 
-    async def save(self, upload: UploadFile, max_bytes: int) -> StoredUpload:
-        digest = hashlib.sha256()
-        size = 0
-        head = b""
-        tmp = self.incoming / uuid.uuid4().hex
-        try:
-            with tmp.open("wb") as out:
-                while chunk := await upload.read(_CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise too_large(max_bytes)
-                    if len(head) < HEAD_BYTES:
-                        head += chunk[: HEAD_BYTES - len(head)]
-                    digest.update(chunk)
-                    out.write(chunk)
-            if size == 0:
-                raise GatewayError(
-                    "The uploaded file is empty.", type="empty_media", status_code=400
-                )
-            sha = digest.hexdigest()
-            final = self.media / sha
-            os.replace(tmp, final)
-            return StoredUpload(path=final, sha256=sha, size_bytes=size, head=head)
-        finally:
-            tmp.unlink(missing_ok=True)
+    def path_for(self, sha256: str) -> Path:
+        return self.media / sha256
+
+    def begin(self, max_bytes: int) -> IncomingMedia:
+        return IncomingMedia(self, max_bytes)
+
+    def delete(self, path: Path) -> None:
+        # Only ever inside our own media folder, whatever a stored row says.
+        if path.parent == self.media:
+            path.unlink(missing_ok=True)
 
 
 def too_large(max_bytes: int) -> GatewayError:

@@ -4,6 +4,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -46,11 +47,14 @@ class Stack:
         self.tmp_path = tmp_path
         self.analyzers: dict[Modality, FakeAnalyzer] = {}
         self.deployed = set(Modality)
+        # Extra in-process apps the gateway can reach (e.g. a callback receiver).
+        self.extra_apps: dict[str, FastAPI] = {}
 
     def client(self, **settings: object) -> TestClient:
         apps: dict[str, FastAPI] = {FUSION_URL: create_fusion(FusionSettings(json_logs=False))}
         for modality, analyzer in self.analyzers.items():
             apps[URLS[modality]] = fake_service(analyzer)
+        apps.update(self.extra_apps)
         gateway = create_gateway(
             GatewaySettings(
                 json_logs=False,
@@ -60,6 +64,8 @@ class Stack:
                 video_url=URLS[Modality.video] if Modality.video in self.deployed else None,
                 fusion_url=FUSION_URL,
                 progress_poll_s=0.02,
+                connect_retry_backoff_s=0.01,
+                claim_poll_s=0.2,
                 **settings,  # type: ignore[arg-type]
             ),
             transport=HostRouter(apps),
@@ -70,3 +76,18 @@ class Stack:
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     yield Stack(tmp_path)
+
+
+def upload(
+    client: TestClient, data: bytes, name: str = "upload.bin", **params: object
+) -> httpx.Response:
+    query = {k: str(v).lower() if isinstance(v, bool) else v for k, v in params.items()}
+    return client.post("/v1/analyses", params=query, files={"file": (name, data)})
+
+
+def wait_finished(client: TestClient, location: str, timeout_s: float = 10) -> dict:  # type: ignore[type-arg]
+    deadline = time.monotonic() + timeout_s
+    while (doc := client.get(location).json())["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, doc
+        time.sleep(0.02)
+    return doc

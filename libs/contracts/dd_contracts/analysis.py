@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -52,6 +53,32 @@ class Analysis(BaseModel):
         default_factory=dict, description="Fraction done per modality while running."
     )
     error: ErrorBody | None = None
+    partial: bool = Field(
+        default=False,
+        description="A modality that applies to this media could not be judged; the verdict "
+        "comes from the others.",
+    )
+    partial_reason: str | None = Field(
+        default=None, description="Which modality failed and why, when partial."
+    )
+
+
+AnalysisEventName = Literal["queued", "started", "progress", "done", "fused", "failed"]
+
+
+class AnalysisEvent(BaseModel):
+    """One Server-Sent Event of GET /v1/analyses/{id}/events (the SSE `data:` line)."""
+
+    event: AnalysisEventName
+    analysis_id: str
+    modality: str | None = Field(
+        default=None, description="For started, progress and done: which modality."
+    )
+    fraction: float | None = Field(default=None, description="For progress: 0..1.")
+    status: str | None = Field(default=None, description="For done: the modality's status.")
+    analysis: Analysis | None = Field(
+        default=None, description="For fused and failed: the finished document."
+    )
 
 
 class AnalysisAccepted(BaseModel):

@@ -6,6 +6,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from dd_audio import aggregate, windows
+from dd_audio.decode import DecodedAudio, DecodeLimits, decode_audio
+from dd_audio.detectors.aasist import AasistDetector, AasistOptions
+from dd_audio.features import high_band_ratio
+from dd_audio.spectrogram import render_base64
 from dd_contracts import (
     AudioEvidence,
     AudioWindow,
@@ -18,19 +24,13 @@ from dd_contracts import (
 from dd_inference import ProgressCallback
 from dd_inference.runtime import configure_torch
 
-from dd_audio import aggregate, windows
-from dd_audio.decode import DecodedAudio, DecodeLimits, decode_audio
-from dd_audio.detectors.aasist import AasistDetector, AasistOptions
-from dd_audio.features import high_band_ratio
-from dd_audio.spectrogram import render_base64
-
 # Telephone-band speech (nothing above 4 kHz) is a known AASIST false-positive source.
 NARROWBAND_RATIO = 1e-3  # -30 dB: 16 kHz speech here is >= 4e-3, 8 kHz speech <= 3e-4
 # Confidence grows with the seconds of speech judged: 10 s or more counts fully.
 FULL_CONFIDENCE_SPEECH_S = 10.0
 MIN_CONFIDENCE = 0.2
 NARROWBAND_CONFIDENCE_FACTOR = 0.5
-ISOLATED_FAKE = 0.9
+ISOLATED_FAKE = 0.5  # any window judged fake while the clip is not
 
 AudioLimits = DecodeLimits
 
@@ -48,7 +48,8 @@ class AudioAnalyzer:
         threads: torch intra-op threads.
         limits: byte and duration limits for the decoder.
         hop: window hop in samples (see ``windows.py`` for the default's rationale).
-        batch_size: windows per AASIST forward.
+        batch_size: windows per AASIST forward (1 was fastest on 2 cores: a smaller
+            working set for the 66 MB-per-window first encoder block; see bench/audio.py).
         spectrogram: render the evidence PNG (off saves ~50 ms a minute of audio).
         cnn: also run the seed spectrogram CNN; its score counts only with real weights.
         cnn_weights: its weight file, relative to models_dir.
@@ -62,7 +63,7 @@ class AudioAnalyzer:
         threads: int = 2,
         limits: DecodeLimits | None = None,
         hop: int = windows.DEFAULT_HOP,
-        batch_size: int = 8,
+        batch_size: int = 1,
         spectrogram: bool = True,
         cnn: bool = False,
         cnn_weights: str | None = None,
@@ -143,6 +144,7 @@ class AudioAnalyzer:
         speech_scores = self.score_windows(samples, speech, progress) if speech else []
         by_start = {w.start: s for w, s in zip(speech, speech_scores, strict=True)}
         scores: list[float | None] = [by_start.get(w.start) for w in spans]
+        cnn_clip = self._cnn_score(samples, speech)
         t_model = time.perf_counter()
 
         clip = aggregate.clip_score(speech_scores)
@@ -152,7 +154,6 @@ class AudioAnalyzer:
             # synthetic sentence looks exactly like this, so say so.
             flags.append("isolated_fake_window")
         aggregation = aggregate.RULE
-        cnn_clip = self._cnn_score(samples, speech)
         if cnn_clip is not None and clip is not None and self.cnn is not None:
             if self.cnn.info.weights == WeightsState.real:
                 clip = (clip + cnn_clip) / 2

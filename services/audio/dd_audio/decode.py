@@ -30,6 +30,7 @@ from pathlib import Path
 import av
 import av.error
 import numpy as np
+
 from dd_inference import MediaRejected
 
 TARGET_RATE = 16_000

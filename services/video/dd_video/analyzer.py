@@ -5,15 +5,18 @@ chunk in one batch (frames downscaled to a side chosen from the resolution) → 
 tracking → square face crops → every crop of the video through the MesoNet ensemble in
 large batches → confident-strategy aggregation per track, most suspicious track wins.
 
-Frames are dropped as soon as their faces are cropped, so memory holds one chunk of
-frames plus the 256 px crops, whatever the video's length. The sound track is not judged
-here (the audio service does that); we only report whether there is one.
+Frames are dropped as soon as their faces are cropped, so memory holds a few chunks of
+frames plus the 256 px crops, whatever the video's length. Decoding runs in a background
+thread one chunk ahead of detection, so latencies_ms['decode'] (the decoder's own busy
+time) overlaps 'detect' and the stages can add up to more than 'total'. The sound track
+is not judged here (the audio service does that); we only report whether there is one.
 """
 
 from __future__ import annotations
 
 import base64
 import math
+import queue
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -22,6 +25,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
 from dd_contracts import (
     Box,
     Modality,
@@ -38,7 +42,6 @@ from dd_face.ensemble import DEFAULT_MEMBERS, FaceForgeryEnsemble
 from dd_face.mtcnn import DETECT_MIN_PX, MtcnnFaceDetector
 from dd_face.types import FaceBox, FaceScore
 from dd_inference import ProgressCallback
-
 from dd_video import aggregate
 from dd_video.decode import (
     DecodedSample,
@@ -176,7 +179,9 @@ class VideoAnalyzer:
         size: tuple[int, int] | None = None
         total = max(1, len(plan.times))
         decoded = timer.wrap("decode", iter_samples(probe, plan, self.limits, self.threads))
-        for chunk in _chunks(decoded, self.detect_batch):
+        # Decode runs one chunk ahead in a thread: FFmpeg and torch both release the GIL,
+        # so the next frames decode while MTCNN works on these ones.
+        for chunk in _prefetch(_chunks(decoded, self.detect_batch), depth=2):
             if size is None:
                 size = (chunk[0].rgb.shape[1], chunk[0].rgb.shape[0])
             with timer("detect"):
@@ -362,6 +367,52 @@ def _chunks(samples: Iterator[DecodedSample], size: int) -> Iterator[list[Decode
             chunk = []
     if chunk:
         yield chunk
+
+
+_DONE = object()
+
+
+def _prefetch(items: Iterator[list[DecodedSample]], depth: int) -> Iterator[list[DecodedSample]]:
+    """Run ``items`` in a background thread, ``depth`` items ahead; re-raise its errors
+    (MediaRejected from the decoder) here. Stops the thread if the consumer gives up."""
+    buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(exc)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="video-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join(timeout=5)
 
 
 class _Timer:

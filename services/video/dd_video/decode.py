@@ -8,8 +8,9 @@ Two passes over the file:
    ``max_duration_s`` before a single frame is decoded, and variable frame rate is
    sampled by time.
 2. ``iter_samples`` feeds the decoder only the packet ranges the chosen frames depend on
-   (keyframe → chosen frame) and converts only the chosen frames to RGB; when keyframes
-   alone cover the sampling grid it decodes keyframes only (see sampling.keyframes_suffice).
+   (keyframe → chosen frame), lets it skip non-reference frames that were not chosen, and
+   converts only the chosen frames to RGB; when keyframes alone cover the sampling grid it
+   decodes keyframes only (see sampling.keyframes_suffice).
 
 A file with no video stream is rejected here ('no_video_stream', 422): the video service
 never judges a sound track, and the caller routes audio-only media to the audio service.
@@ -28,8 +29,8 @@ import av
 import av.error
 import numpy as np
 from av.stream import Disposition
-from dd_inference import MediaRejected
 
+from dd_inference import MediaRejected
 from dd_video import sampling
 from dd_video.sampling import SamplingConfig
 
@@ -175,9 +176,7 @@ def _check_index(stream: av.video.stream.VideoStream, size: int) -> None:
     fragment without saying so."""
     for entry in stream.index_entries or ():
         if entry.pos + entry.size > size:
-            raise MediaRejected(
-                "corrupt_media", "The video data is cut off (truncated file).", 422
-            )
+            raise MediaRejected("corrupt_media", "The video data is cut off (truncated file).", 422)
 
 
 def probe_video(path: Path, limits: DecodeLimits) -> VideoProbe:
@@ -291,7 +290,7 @@ def plan_samples(probe: VideoProbe, config: SamplingConfig) -> SamplePlan:
 
 
 def _upright(frame: av.VideoFrame) -> np.ndarray:
-    rgb = frame.to_ndarray(format="rgb24")
+    rgb: np.ndarray = frame.to_ndarray(format="rgb24")
     # frame.rotation is the display matrix angle, counter-clockwise (FFmpeg's
     # av_display_rotation_get); np.rot90 also turns counter-clockwise.
     turns = round((frame.rotation or 0) / 90) % 4
@@ -361,6 +360,12 @@ def iter_samples(
                     range_pos = new_pos
                 if decode_idx in wanted:
                     pending[pts] = wanted[decode_idx]
+                if not plan.keyframes_only:
+                    # Frames no other frame references (most B-frames) are needed only if
+                    # chosen: the decoder skips the rest outright (~1/3 less decode time
+                    # with x264 defaults). FFmpeg reads skip_frame per packet, and its
+                    # frame threads copy it from this context at each submission.
+                    ctx.skip_frame = "DEFAULT" if decode_idx in wanted else "NONREF"
                 yield from emit(decode(packet))
             yield from emit(decode(None))
         except av.error.FFmpegError as exc:

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from dd_face.types import FaceBox
 from scipy.optimize import linear_sum_assignment
+
+from dd_face.types import FaceBox
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -42,12 +43,13 @@ def _encode(
     ``video`` adds a small video stream with that codec (None: audio only; codec None:
     video only)."""
     with av.open(str(path), "w", format=fmt) as out:
-        vstream = None
+        vstream: Any = None
+        astream: Any = None
         if video is not None:
             vstream = out.add_stream(video, rate=10)
             vstream.width, vstream.height, vstream.pix_fmt = 64, 48, "yuv420p"
-        astream = out.add_stream(codec, rate=rate, layout="mono") if codec else None
-        if astream is not None:
+        if codec is not None:
+            astream = out.add_stream(codec, rate=rate, layout="mono")
             frame = av.AudioFrame.from_ndarray(samples[None, :], format="flt", layout="mono")
             frame.sample_rate = source_rate
             frame.pts, frame.time_base = 0, Fraction(1, source_rate)

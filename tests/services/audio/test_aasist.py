@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+
 from dd_audio.detectors.aasist import AasistDetector, AasistOptions
 from dd_audio.detectors.aasist_net import SEGMENT_SAMPLES
 from dd_contracts import WeightsState

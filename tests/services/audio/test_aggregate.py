@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from dd_audio.aggregate import clip_score, suspicious
 
 

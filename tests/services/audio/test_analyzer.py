@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+
 from dd_audio.analyzer import AudioAnalyzer
 from dd_audio.decode import DecodeLimits
-from dd_contracts import Modality, ModalityStatus
+from dd_contracts import AudioEvidence, Modality, ModalityStatus
 from dd_inference import MediaRejected, WeightsMissing
 
 pytestmark = pytest.mark.weights
@@ -23,18 +24,22 @@ TTS = ["tts/espeak_en.wav", "tts/flite_slt.wav"]
 
 
 @pytest.mark.parametrize("name", SPEECH)
-def test_human_speech_is_judged_real(analyzer: AudioAnalyzer, shared_media: Path, name: str) -> None:
+def test_human_speech_is_judged_real(
+    analyzer: AudioAnalyzer, shared_media: Path, name: str
+) -> None:
     result = analyzer.analyze(shared_media / name)
     assert result.modality == Modality.audio and result.status == ModalityStatus.ok
     assert result.fake_probability is not None and result.fake_probability < 0.5
     assert set(result.latencies_ms) >= {"decode", "windows", "model", "total"}
-    assert result.evidence is not None and result.evidence.kind == "audio"
+    assert isinstance(result.evidence, AudioEvidence) and result.evidence.kind == "audio"
     assert result.evidence.spectrogram_png_base64
     assert result.models[0].name == "aasist"
 
 
 @pytest.mark.parametrize("name", TTS)
-def test_synthetic_speech_is_judged_fake(analyzer: AudioAnalyzer, shared_media: Path, name: str) -> None:
+def test_synthetic_speech_is_judged_fake(
+    analyzer: AudioAnalyzer, shared_media: Path, name: str
+) -> None:
     result = analyzer.analyze(shared_media / name)
     assert result.status == ModalityStatus.ok
     assert result.fake_probability is not None and result.fake_probability > 0.5
@@ -60,8 +65,8 @@ def test_same_clip_in_four_codecs_scores_alike(
         encode(clip, tmp_path / "c.ogg", "libopus", "ogg", rate=48_000),
     ]
     scores = [analyzer.analyze(p).fake_probability for p in paths]
-    assert all(s is not None for s in scores)
-    assert max(scores) - min(scores) <= 0.05, scores  # type: ignore[operator]
+    valid = [s for s in scores if s is not None]
+    assert len(valid) == 4 and max(valid) - min(valid) <= 0.05, scores
 
 
 def _reading(parts: list[np.ndarray], seed: int = 0) -> np.ndarray:
@@ -93,7 +98,7 @@ def test_tts_passage_spliced_into_real_speech_is_found(
 
     spliced = analyzer.analyze(tmp_path / "spliced.wav")
     assert spliced.fake_probability is not None and spliced.fake_probability > 0.5
-    assert spliced.evidence is not None
+    assert isinstance(spliced.evidence, AudioEvidence)
     windows = spliced.evidence.windows
     inside = [w for w in windows if w.start_s < splice_end and splice_start < w.end_s]
     mostly_fake = [
@@ -111,18 +116,18 @@ def test_single_tts_sentence_is_shown_per_window_and_flagged(
     fake = load_clip(shared_media / TTS[1])
     sf.write(tmp_path / "one.wav", _reading([*real, fake, *real[::-1]]), 16_000)
     result = analyzer.analyze(tmp_path / "one.wav")
-    assert result.evidence is not None
+    assert isinstance(result.evidence, AudioEvidence)
     assert max(w.fake_probability or 0.0 for w in result.evidence.windows) > 0.5
     assert result.fake_probability is not None
-    if result.fake_probability < 0.5:
-        assert "isolated_fake_window" in result.flags
+    # either the clip flips or the report says a window did: never silently lost
+    assert result.fake_probability > 0.5 or "isolated_fake_window" in result.flags
 
 
 def test_pure_silence_is_no_signal(analyzer: AudioAnalyzer, tmp_path: Path) -> None:
     sf.write(tmp_path / "silence.wav", np.zeros(16_000 * 6, dtype=np.float32), 16_000)
     result = analyzer.analyze(tmp_path / "silence.wav")
     assert result.status == ModalityStatus.no_signal and result.fake_probability is None
-    assert result.evidence is not None and result.evidence.speech_ratio == 0.0
+    assert isinstance(result.evidence, AudioEvidence) and result.evidence.speech_ratio == 0.0
     assert all(w.fake_probability is None and not w.speech for w in result.evidence.windows)
 
 
@@ -145,7 +150,9 @@ def test_narrowband_speech_is_flagged_with_lower_confidence(
     assert narrow.confidence < wide.confidence
 
 
-def test_short_speech_has_lower_confidence(analyzer: AudioAnalyzer, shared_media: Path, tmp_path: Path, load_clip) -> None:
+def test_short_speech_has_lower_confidence(
+    analyzer: AudioAnalyzer, shared_media: Path, tmp_path: Path, load_clip
+) -> None:
     clip = load_clip(shared_media / SPEECH[2])
     sf.write(tmp_path / "short.wav", clip[:24_000], 16_000)
     short = analyzer.analyze(tmp_path / "short.wav")

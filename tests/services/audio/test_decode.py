@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from dd_audio.decode import DecodedAudio, DecodeLimits, NoAudioStream, decode_audio
 from dd_inference import MediaRejected
 
@@ -100,8 +101,13 @@ def _wav_header(data_bytes: int, rate: int = 16_000, bits: int = 16) -> bytes:
     block = bits // 8
     fmt = struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * block, block, bits)
     riff_size = min(0xFFFFFFFF, 36 + data_bytes)
-    return b"RIFF" + struct.pack("<I", riff_size) + b"WAVEfmt " + fmt + b"data" + struct.pack(
-        "<I", min(0xFFFFFFFF, data_bytes)
+    return (
+        b"RIFF"
+        + struct.pack("<I", riff_size)
+        + b"WAVEfmt "
+        + fmt
+        + b"data"
+        + struct.pack("<I", min(0xFFFFFFFF, data_bytes))
     )
 
 

@@ -4,8 +4,9 @@ import base64
 import io
 
 import numpy as np
-from dd_audio.spectrogram import HEIGHT, colormap_lut, render_base64, render_png
 from PIL import Image
+
+from dd_audio.spectrogram import HEIGHT, colormap_lut, render_base64, render_png
 
 
 def _chirp(seconds: float = 3.0) -> np.ndarray:

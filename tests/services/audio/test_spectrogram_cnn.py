@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
 from dd_audio.detectors.spectrogram_cnn import DEFAULT_WEIGHTS, SpectrogramCnnDetector
 from dd_audio.windows import WINDOW
 from dd_contracts import WeightsState
@@ -36,7 +37,7 @@ def test_untrained_without_a_weight_file(tmp_path: Path) -> None:
 def test_trained_weights_save_and_load_as_real(tmp_path: Path) -> None:
     trainer = SpectrogramCnnDetector(tmp_path)
     windows, labels = _windows(16, 1)
-    trainer.fit(windows, labels, epochs=8)
+    trainer.fit(windows, labels, epochs=30)
     saved = trainer.save()
     assert saved == tmp_path / DEFAULT_WEIGHTS and saved.is_file()
 

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
+
 from dd_audio import windows
 from dd_audio.windows import WINDOW
 
@@ -13,7 +16,7 @@ def test_plan_covers_clip_and_aligns_last_window_to_end() -> None:
     assert spans[-1][1] == n
     assert all(end - start == WINDOW for start, end in spans)
     # no gap between consecutive windows
-    assert all(b[0] <= a[1] for a, b in zip(spans, spans[1:], strict=False))
+    assert all(b[0] <= a[1] for a, b in itertools.pairwise(spans))
 
 
 def test_plan_short_clip_is_one_window_and_bad_hop_rejected() -> None:
@@ -36,9 +39,7 @@ def test_extract_repeat_pads_short_clip() -> None:
 def test_silence_windows_are_not_speech_and_sound_is() -> None:
     rng = np.random.default_rng(0)
     t = np.arange(16_000 * 4) / 16_000
-    voice = (0.3 * np.sin(2 * np.pi * 220 * t) * (np.sin(2 * np.pi * 3 * t) > 0)).astype(
-        np.float32
-    )
+    voice = (0.3 * np.sin(2 * np.pi * 220 * t) * (np.sin(2 * np.pi * 3 * t) > 0)).astype(np.float32)
     hiss = (1e-5 * rng.standard_normal(16_000 * 8)).astype(np.float32)
     clip = np.concatenate([hiss, voice, hiss])
     spans = windows.split(clip, hop=32_300)

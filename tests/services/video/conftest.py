@@ -11,12 +11,13 @@ from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
-# torchvision must be imported before tensorflow: the other order segfaults in triton's
-# native module (torch 2.14 / TF 2.21). Collection imports this first, whatever runs next.
-import torchvision  # noqa: F401
 import av
 import numpy as np
 import pytest
+
+# torchvision must be imported before tensorflow: the other order segfaults in triton's
+# native module (torch 2.14 / TF 2.21). Collection imports this first, whatever runs next.
+import torchvision  # noqa: F401
 from PIL import Image
 
 FrameFn = Callable[[int], np.ndarray]
@@ -34,15 +35,19 @@ def write_video(
     rotation: int | None = None,
     gop: int | None = None,
     options: dict[str, str] | None = None,
+    preset: str = "veryfast",
 ) -> Path:
     """Encode ``count`` frames; ``times`` (seconds) gives variable frame rate."""
     first = frame(0)
     height, width = first.shape[:2]
     with av.open(str(path), "w", options=options or {}) as out:
         stream = out.add_stream(codec, rate=fps)
+        assert isinstance(stream, av.VideoStream)
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         if codec == "libx264":
-            stream.options = {"preset": "ultrafast", "crf": "20"}
+            # veryfast keeps B-frames (ultrafast has none): decoding must cope with
+            # reordering and with skipped non-reference frames.
+            stream.options = {"preset": preset, "crf": "20"}
         if gop:
             stream.codec_context.gop_size = gop
             stream.options = {**stream.options, "keyint": str(gop), "scenecut": "0"}
@@ -53,6 +58,7 @@ def write_video(
         sound = None
         if audio_s:
             sound = out.add_stream("aac", rate=16000)
+            assert isinstance(sound, av.AudioStream)
         for i in range(count):
             vf = av.VideoFrame.from_ndarray(first if i == 0 else frame(i), format="rgb24")
             if times is not None:

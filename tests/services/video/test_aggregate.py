@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from dd_video.aggregate import confident_strategy, describe, score_video
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+
 from dd_contracts import ModalityStatus, VideoEvidence, WeightsState
 from dd_inference import WeightsMissing
 from dd_video.analyzer import VideoAnalyzer, detect_side_for

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from dd_inference import MediaRejected
 from dd_video.decode import DecodeLimits, iter_samples, plan_samples, probe_video
 from dd_video.sampling import SamplingConfig
-from PIL import Image
 
 LIMITS = DecodeLimits()
 Make = Callable[..., Path]
@@ -189,7 +190,9 @@ def test_one_pixel_video(video_dir: Path, make_video: Make) -> None:
 
 
 def test_4k_over_the_pixel_limit(video_dir: Path, make_video: Make) -> None:
-    path = make_video(video_dir / "uhd.mp4", lambda i: level_frame(i, (3840, 2160)), 2)
+    path = make_video(
+        video_dir / "uhd.mp4", lambda i: level_frame(i, (3840, 2160)), 2, preset="ultrafast"
+    )
     err = rejected(path)
     assert (err.type, err.status_code) == ("resolution_too_large", 413)
     # The same file passes under a limit that admits it: the size check is the reason.

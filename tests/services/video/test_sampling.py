@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from dd_video import sampling
 from dd_video.sampling import SamplingConfig
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from dd_contracts import WeightsState
 from dd_video.temporal import WEIGHTS_PATH, TemporalConfig, TemporalDetector
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from dd_contracts import ModelInfo, WeightsState
-from dd_inference import Detector, WeightFile
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from dd_audio.detectors.aasist_net import SEGMENT_SAMPLES, AasistConfig, AasistNet, ResidualBlock
+from dd_contracts import ModelInfo, WeightsState
+from dd_inference import Detector, WeightFile
 
 VARIANTS = {"AASIST": "aasist", "AASIST-L": "aasist-l"}
 UPSTREAM_COMMIT = "a04c9863f63d44471dde8a6abcb3b082b07cd1d1"

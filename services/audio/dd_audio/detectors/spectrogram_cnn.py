@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from dd_contracts import ModelInfo, WeightsState
-from dd_inference import Detector, WeightFile
 
 from dd_audio.features import log_mel
+from dd_contracts import ModelInfo, WeightsState
+from dd_inference import Detector, WeightFile
 
 DEFAULT_WEIGHTS = "audio_cnn/spectrogram_cnn.weights.h5"  # Keras 3 wants .weights.h5
 N_MELS = 64
@@ -53,8 +53,7 @@ def build_model() -> Any:
         ],
         name="spectrogram_cnn",
     )
-    model.compile(optimizer="adam", loss="binary_crossentropy")
-    return model
+    return model  # compiled only by fit(): an inference model carries no optimizer state
 
 
 class SpectrogramCnnDetector(Detector[np.ndarray, float]):
@@ -95,6 +94,8 @@ class SpectrogramCnnDetector(Detector[np.ndarray, float]):
         self.load()
         x = np.stack([features(w) for w in windows])
         y = np.asarray(labels, dtype=np.float32)
+        if not self.model.compiled:
+            self.model.compile(optimizer="adam", loss="binary_crossentropy")
         self.model.fit(x, y, epochs=epochs, batch_size=min(16, len(x)), verbose=0)
 
     def save(self, path: Path | None = None) -> Path:

@@ -1,0 +1,51 @@
+"""A gateway process whose model services are in-process fakes (the real fusion app).
+
+    python -m tests.gateway.fake_stack --port 8000 [--delay-s 0.0]
+
+Gateway settings come from GATEWAY_* variables as usual. Used by the concurrency test
+(the gateway's RSS is measured in its own process) and by bench/gateway.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from dd_contracts import Modality
+from dd_fusion.app import create_app as create_fusion
+from dd_fusion.settings import FusionSettings
+from dd_gateway.app import create_app as create_gateway
+from dd_gateway.settings import GatewaySettings
+from dd_service_kit.testing import HostRouter
+from tests.fakes import FakeAnalyzer
+from tests.gateway.conftest import FUSION_URL, URLS, fake_service
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--delay-s", type=float, default=0.0)
+    parser.add_argument(
+        "--no-services",
+        action="store_true",
+        help="no model services at all (each modality answers unavailable at once)",
+    )
+    args = parser.parse_args()
+    apps = {FUSION_URL: create_fusion(FusionSettings(json_logs=False, log_level="WARNING"))}
+    for modality in Modality:
+        apps[URLS[modality]] = fake_service(FakeAnalyzer(modality, 0.7, delay_s=args.delay_s))
+    settings = GatewaySettings(
+        port=args.port,
+        image_url=None if args.no_services else URLS[Modality.image],
+        audio_url=None if args.no_services else URLS[Modality.audio],
+        video_url=None if args.no_services else URLS[Modality.video],
+        fusion_url=FUSION_URL,
+        progress_poll_s=0.5,
+    )
+    gateway = create_gateway(settings, transport=HostRouter(apps))
+    uvicorn.run(gateway, host="127.0.0.1", port=args.port, log_config=None, access_log=False)
+
+
+if __name__ == "__main__":
+    main()
