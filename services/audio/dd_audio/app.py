@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from dd_audio import __version__
 from dd_audio.analyzer import AudioAnalyzer
 from dd_audio.decode import DecodeLimits
+from dd_audio.detectors.aasist import AasistOptions
 from dd_audio.settings import AudioSettings
 from dd_inference import Analyzer
 from dd_service_kit.inference_app import ServiceError, create_inference_app
@@ -29,6 +30,7 @@ def build_analyzer(settings: AudioSettings) -> AudioAnalyzer:
         spectrogram=settings.spectrogram,
         cnn=settings.cnn,
         cnn_weights=settings.cnn_weights,
+        aasist_options=AasistOptions(channels_last=settings.channels_last),
         **options,  # type: ignore[arg-type]
     )
 
