@@ -14,7 +14,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -31,7 +34,7 @@ from dd_audio import windows
 from dd_audio.decode import DecodedAudio, decode_audio
 from dd_audio.detectors.aasist import AasistDetector, AasistOptions
 from dd_audio.detectors.aasist_net import mel_sinc_filters
-from dd_inference.runtime import configure_torch
+from dd_inference.runtime import configure_torch, preload_env
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP_S = 60.0
@@ -148,8 +151,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "audio.json")
+    parser.add_argument(
+        "--final-only", action="store_true", help="only the final configuration (batch 1)"
+    )
     args = parser.parse_args(argv)
     runtime = configure_torch(args.threads)
+    if args.final_only:
+        final = AasistOptions(fuse_bn=True, channels_last=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            clip = make_clip(args.media, Path(tmp) / "clip60.mp3")
+            step = Step("7 + tcmalloc (LD_PRELOAD), batch 1", 48_450, final, "inference_mode", 1)
+            print("FINAL " + json.dumps(measure(clip, args.models, step, args.repeats)))
+        return
 
     plain = AasistOptions(fuse_bn=False, channels_last=False)
     fused = AasistOptions(fuse_bn=True, channels_last=False)
@@ -173,6 +186,9 @@ def main(argv: list[str] | None = None) -> None:
                        args.repeats)
             for b in (1, 4, 8, 16)
         ]  # fmt: skip
+    allocator = _tcmalloc_step(argv or [])
+    if allocator is not None:
+        results.append(allocator)
     report = {
         "clip_s": CLIP_S,
         "machine": {"cpu": platform.processor() or platform.machine(), **runtime},
@@ -182,6 +198,24 @@ def main(argv: list[str] | None = None) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
+
+
+def _tcmalloc_step(argv: list[str]) -> dict[str, object] | None:
+    """The final configuration again in a child process with tcmalloc preloaded (the
+    allocator can only be chosen at process start; see dd_inference.runtime)."""
+    env = preload_env({k: v for k, v in os.environ.items() if k != "LD_PRELOAD"})
+    if "LD_PRELOAD" not in env:
+        print("tcmalloc not installed: allocator step skipped", flush=True)
+        return None
+    child = subprocess.run(
+        [sys.executable, __file__, *argv, "--final-only"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in child.stdout.splitlines() if x.startswith("FINAL "))
+    return dict(json.loads(line.removeprefix("FINAL ")))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,11 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 10001 dd
 
+# tcmalloc: freed activations are reused instead of unmapped and faulted back in on every
+# forward (AASIST ran ~1.9x faster with it); preloaded for the model services below.
+RUN apt-get update && apt-get install -y --no-install-recommends libtcmalloc-minimal4 \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY requirements/ requirements/
 # Model services get torch from PyTorch's CPU index (no CUDA wheels in the image), and
 # TensorFlow/OpenCV/PyAV; the gateway and fusion need neither.
@@ -41,4 +46,4 @@ RUN set -eux; \
 USER dd
 # Weights are mounted read-only at /models (filled by `make models` on the host).
 ENV IMAGE_MODELS_DIR=/models AUDIO_MODELS_DIR=/models VIDEO_MODELS_DIR=/models
-CMD ["sh", "-c", "exec python -m $(cat /app/module)"]
+CMD ["sh", "-c", "case $(cat /app/module) in dd_image|dd_audio|dd_video) export LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4;; esac; exec python -m $(cat /app/module)"]

@@ -18,7 +18,10 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from dd_inference.runtime import preload_env
+
 HOST = "127.0.0.1"
+MODEL_SERVICES = {"image", "audio", "video"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ def start(service: Service, python: str, ports: dict[str, int]) -> subprocess.Po
             env[f"GATEWAY_{other.upper()}_URL"] = f"http://{HOST}:{ports[other]}"
     # Each service owns its threads (settings.threads); keep BLAS pools from multiplying.
     env.setdefault("OMP_NUM_THREADS", "2")
+    if service.name in MODEL_SERVICES:
+        env = preload_env(env)
     return subprocess.Popen([python, "-m", service.module], env=env, start_new_session=True)
 
 
