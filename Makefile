@@ -51,7 +51,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 typecheck: venv
-	$(BIN)/mypy libs/contracts/dd_contracts libs/inference/dd_inference libs/service_kit/dd_service_kit fusion/dd_fusion gateway/dd_gateway
+	$(BIN)/mypy libs/contracts/dd_contracts libs/inference/dd_inference libs/service_kit/dd_service_kit libs/face/dd_face fusion/dd_fusion gateway/dd_gateway services/image/dd_image services/audio/dd_audio services/video/dd_video
 
 bench: venv models
 	$(BIN)/python bench/image.py

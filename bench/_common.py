@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -15,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+from dd_service_kit.testing import free_port_block
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
@@ -55,22 +56,10 @@ def write_result(name: str, payload: dict[str, object]) -> Path:
     return path
 
 
-def _free_base() -> int:
-    for base in range(29000, 39000, 10):
-        try:
-            for offset in range(5):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", base + offset))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free ports")
-
-
 @contextmanager
 def running_stack(services: list[str], timeout_s: float = 300) -> Iterator[dict[str, str]]:
     """Start the named services with scripts/run_stack.py on free loopback ports."""
-    base = _free_base()
+    base = free_port_block(start=29000)
     proc = subprocess.Popen(
         [
             sys.executable,

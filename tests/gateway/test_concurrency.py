@@ -9,14 +9,14 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
+
+from dd_service_kit.testing import PeakRss
 
 REPO = Path(__file__).resolve().parents[2]
 UPLOADS = 50
@@ -29,26 +29,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-class PeakRss:
-    def __init__(self, pid: int) -> None:
-        self.process = psutil.Process(pid)
-        self.peak = self.process.memory_info().rss
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.01):
-            self.peak = max(self.peak, self.process.memory_info().rss)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def _create_key(env: dict[str, str], name: str) -> str:
@@ -123,7 +103,6 @@ async def _storm(base: str, token: str) -> list[httpx.Response]:
 
 def test_fifty_concurrent_uploads_small_queue(gateway: tuple[str, str, str, int]) -> None:
     base, token, reader, pid = gateway
-    idle = psutil.Process(pid).memory_info().rss
     with PeakRss(pid) as rss:
         responses = asyncio.run(_storm(base, token))
     codes = [r.status_code for r in responses]
@@ -147,6 +126,6 @@ def test_fifty_concurrent_uploads_small_queue(gateway: tuple[str, str, str, int]
             time.sleep(1.0)  # within the reader key's rate
     # Nothing lost, nothing extra: exactly the accepted jobs, all finished.
     assert statuses == dict.fromkeys(accepted, "done")
-    grew_mb = (rss.peak - idle) / 2**20
+    grew_mb = (rss.peak - rss.idle) / 2**20
     print(f"peak RSS above idle: {grew_mb:.1f} MB; codes: {sorted(codes)}")
     assert grew_mb < RSS_BOUND_MB

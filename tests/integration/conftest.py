@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,22 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from dd_service_kit.testing import free_port_block
+
 REPO = Path(__file__).resolve().parents[2]
 UPLOAD_LIMIT = 20 * 1024 * 1024
 OFFSETS = {"gateway": 0, "image": 1, "audio": 2, "video": 3, "fusion": 4}
-
-
-def _free_base_port() -> int:
-    """Five consecutive free ports, so a developer's running stack is not disturbed."""
-    for base in range(18000, 28000, 10):
-        try:
-            for offset in range(5):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", base + offset))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free ports")
 
 
 @dataclass
@@ -48,7 +36,7 @@ class RunningStack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    base = _free_base_port()
+    base = free_port_block()
     log_path = tmp_path_factory.mktemp("stack") / "stack.log"
     env = dict(os.environ)
     env["GATEWAY_DATA_DIR"] = str(log_path.parent / "data")

@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from dd_contracts import ModelInfo, WeightsState
-from dd_inference import Detector
 
+from dd_contracts import ModelInfo, WeightsState
 from dd_face.mesonet import MESONET_SPECS, MesoNetDetector
 from dd_face.types import FaceScore
+from dd_inference import Detector
 
 # All four MesoNet weight files, in two families by the manipulation they were trained on:
 # DF (Deepfake face swaps) and F2F (Face2Face reenactment). Each family is specific: on the

@@ -23,6 +23,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+
 from dd_contracts import ModelInfo, WeightsState
 from dd_inference import Detector, WeightFile
 from dd_inference.runtime import configure_tensorflow

@@ -15,11 +15,11 @@ from typing import Any
 
 import cv2
 import numpy as np
+
 from dd_contracts import ModelInfo, WeightsState
+from dd_face.types import FaceBox
 from dd_inference import Detector
 from dd_inference.runtime import configure_torch
-
-from dd_face.types import FaceBox
 
 NET_FILES = ("pnet.pt", "rnet.pt", "onet.pt")
 # Smallest face, in pixels of the (downscaled) detection frame, MTCNN is asked to find.
@@ -118,8 +118,9 @@ class MtcnnFaceDetector(Detector[np.ndarray, list[FaceBox]]):
     def _load(self) -> None:
         configure_torch(self.threads)
         import torch
-        from dd_inference import WeightsMissing
         from facenet_pytorch.models.mtcnn import ONet, PNet, RNet
+
+        from dd_inference import WeightsMissing
 
         folder = bundled_weights_dir()
         nets = []

@@ -28,9 +28,8 @@ from dd_face import (
     crop_face,
     whole_frame_crop,
 )
-from dd_inference import ProgressCallback
-
 from dd_image.decode import decode_image
+from dd_inference import ProgressCallback
 
 # How much an image score should count in fusion. With a face, MesoNet judges what it
 # was trained on (face crops): full weight. Without one it judges the centre of the whole

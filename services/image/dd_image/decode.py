@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from dd_inference import MediaRejected
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from dd_inference import MediaRejected
 
 # Pillow format ids we open (Image.open tries only these plugins). MPO is how Pillow
 # names multi-picture JPEGs from many cameras; we report it as JPEG.

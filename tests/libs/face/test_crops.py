@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from dd_face.crops import crop_face, square_region, whole_frame_crop
 from dd_face.types import FaceBox
 

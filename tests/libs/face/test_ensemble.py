@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pytest
+
 from dd_contracts import ModelInfo, WeightsState
 from dd_face.ensemble import FaceForgeryEnsemble, combine_logit_mean
 from dd_inference import Detector, DetectorNotLoaded

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from dd_contracts import WeightsState
 from dd_face.crops import crop_face
 from dd_face.ensemble import (
@@ -19,7 +21,6 @@ from dd_face.ensemble import (
 from dd_face.mesonet import MESONET_SPECS, MesoNetDetector, read_h5_weights, to_model_input
 from dd_face.mtcnn import MtcnnFaceDetector
 from dd_inference import DetectorNotLoaded, WeightsMissing
-from PIL import Image
 
 
 def _rgb(path: Path) -> np.ndarray:

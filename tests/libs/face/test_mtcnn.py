@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from dd_contracts import WeightsState
 from dd_face.mtcnn import MtcnnFaceDetector, detection_scale, map_box
-from PIL import Image
 
 
 def test_detection_scale_caps_the_longer_side() -> None:

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from dd_contracts import ImageEvidence, Modality, ModalityResult, ModalityStatus, WeightsState
 from dd_face import DEFAULT_MEMBERS
 from dd_image.analyzer import CONFIDENCE_NO_FACE, CONFIDENCE_WITH_FACE, ImageAnalyzer
 from dd_inference import WeightsMissing
-from PIL import Image
 
 
 def test_missing_weights(tmp_path: Path) -> None:

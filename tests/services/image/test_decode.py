@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from dd_image.decode import decode_image
 from dd_inference import MediaRejected
-from PIL import Image
 
 MAX_PIXELS = 40_000_000
 MAX_BYTES = 10_000_000
