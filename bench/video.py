@@ -26,9 +26,6 @@ import tempfile
 import time
 from pathlib import Path
 
-# torchvision before tensorflow (the other order segfaults in triton; see analyzer.load).
-import torchvision  # noqa: F401
-
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DD_SHARED_DIR", REPO.parent / "shared"))
 RESOLUTIONS = {"720p": (1280, 720), "1080p": (1920, 1080)}

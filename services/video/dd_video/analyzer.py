@@ -143,8 +143,7 @@ class VideoAnalyzer:
     # -- Analyzer protocol -------------------------------------------------------------
 
     def load(self) -> None:
-        # MTCNN (torch + torchvision) before MesoNet (TensorFlow): importing torchvision
-        # after tensorflow segfaults in triton's native module (torch 2.14 / TF 2.21).
+        # Import order between torch and TensorFlow is handled once, in dd_face.mesonet.
         self._detector(self.detect_max_side or 640)
         self.classifier.load()
         if self.temporal is not None:

@@ -14,10 +14,6 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-
-# torchvision must be imported before tensorflow: the other order segfaults in triton's
-# native module (torch 2.14 / TF 2.21). Collection imports this first, whatever runs next.
-import torchvision  # noqa: F401
 from PIL import Image
 
 FrameFn = Callable[[int], np.ndarray]
