@@ -12,10 +12,14 @@ DD_MODELS_MIRROR ?= $(if $(wildcard ../shared/models/manifest.json ../shared/mod
 export DD_MODELS_MIRROR
 PYTEST_ARGS ?=
 
-REQUIREMENTS := requirements/base.txt requirements/torch.txt requirements/ml.txt requirements/audio.txt requirements/gateway.txt requirements/dev.txt requirements/lock.txt requirements/local.txt
-PYPROJECTS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml fusion/pyproject.toml)
+REQUIREMENTS := $(wildcard requirements/*.txt)
+PYPROJECTS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml fusion/pyproject.toml clients/*/pyproject.toml)
+# The dashboard: installed from the committed lockfile, built into frontend/dist (which the
+# gateway serves). Rebuilt when a source file is newer than the build.
+WEB_STAMP := frontend/node_modules/.installed
+WEB_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/package.json frontend/openapi.json
 
-.PHONY: help venv models run test test-unit lint typecheck bench openapi clean compose-config key-create key-list key-revoke
+.PHONY: help venv web models run test test-unit test-web lint typecheck bench openapi clean compose-config key-create key-list key-revoke
 
 help:
 	@echo "make run | test | models | lint | typecheck | bench | openapi | compose-config | clean"
@@ -37,14 +41,32 @@ $(STAMP): $(REQUIREMENTS) $(PYPROJECTS)
 models:
 	$(PYTHON) scripts/fetch_models.py
 
+$(WEB_STAMP): frontend/package-lock.json
+	cd frontend && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+	touch $@
+
+frontend/dist/index.html: $(WEB_STAMP) $(WEB_SOURCES)
+	cd frontend && npm run build
+
+web: frontend/dist/index.html
+
 # A weight file that cannot be fetched does not stop the stack: that service starts, says
 # why on /readyz, and the gateway reports its modality as unavailable.
-run: venv
+run: venv web
 	$(PYTHON) scripts/fetch_models.py || echo "warning: some model weights are missing; those services will report not ready"
 	$(BIN)/python scripts/run_stack.py
 
-test: venv models
+# The dashboard's checks and browser tests first, the Python suite last (its summary
+# closes the run). The gateway's OpenAPI is compared with frontend/openapi.json first: a
+# committed openapi.json or TypeScript client stale against the gateway fails the run.
+test: venv models web
+	$(BIN)/python scripts/export_openapi.py --check frontend/openapi.json
+	$(MAKE) test-web
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-web: $(WEB_STAMP) frontend/dist/index.html
+	cd frontend && npm run check:client && npm run lint && npm run typecheck && npm test
+	cd frontend && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm run e2e
 
 test-unit: venv
 	$(BIN)/python -m pytest -m "not weights and not integration" $(PYTEST_ARGS)
@@ -54,13 +76,14 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 typecheck: venv
-	$(BIN)/mypy libs/contracts/dd_contracts libs/inference/dd_inference libs/service_kit/dd_service_kit libs/face/dd_face fusion/dd_fusion gateway/dd_gateway services/image/dd_image services/audio/dd_audio services/video/dd_video
+	$(BIN)/mypy libs/contracts/dd_contracts libs/inference/dd_inference libs/mediaguard/dd_mediaguard libs/service_kit/dd_service_kit libs/face/dd_face libs/provenance/dd_provenance libs/evaluation/dd_eval clients/python/dfd fusion/dd_fusion gateway/dd_gateway services/image/dd_image services/audio/dd_audio services/video/dd_video
 
 bench: venv models
 	$(BIN)/python bench/image.py
 	$(BIN)/python bench/audio.py
 	$(BIN)/python bench/video.py
 	$(BIN)/python bench/gateway.py
+	$(BIN)/python bench/hostile.py --start
 
 # API keys for the gateway (stored hashed; the key is shown once on creation).
 key-create: venv
@@ -75,8 +98,29 @@ key-revoke: venv
 openapi: venv
 	$(BIN)/python scripts/export_openapi.py frontend/openapi.json
 
-compose-config:
-	docker-compose -f docker-compose.yml config -q
+compose-config: venv
+	$(BIN)/docker-compose -f docker-compose.yml config -q
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+
+# Evaluation corpus (offline: Debian/PyPI packages' media + TTS made here) -> data/eval/
+.PHONY: eval-data
+eval-data: venv
+	command -v ffmpeg >/dev/null || (echo "needs ffmpeg espeak-ng flite festival: apt-get install -y ffmpeg espeak-ng flite festival festvox-kdlpc16k festvox-us-slt-hts pocketsphinx-testdata alsa-utils" && exit 2)
+	$(BIN)/python scripts/make_eval_data.py
+
+# The Python client and the `dfd` command (clients/python; no ML packages). `make venv`
+# installs it editable (requirements/local.txt); elsewhere: pip install ./clients/python
+.PHONY: client-install client-test
+client-install: venv
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e clients/python
+
+client-test: client-install
+	$(BIN)/python -m pytest tests/clients/python $(PYTEST_ARGS)
+
+# The dashboard's API client (frontend/src/lib/api/schema.d.ts), generated from
+# frontend/openapi.json (`make openapi` re-exports that from the gateway).
+.PHONY: client
+client:
+	cd frontend && { test -d node_modules || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci; } && npm run generate:client

@@ -41,9 +41,10 @@ def make_1080p_photo() -> bytes:
 
 
 def bench_analyzer(photo: Path, runs: int, threads: int) -> dict[str, object]:
-    from dd_image.analyzer import ImageAnalyzer
+    from dd_image.analyzer import build_analyzer
+    from dd_image.settings import ImageSettings
 
-    analyzer = ImageAnalyzer(models_dir=REPO / "models", threads=threads)
+    analyzer = build_analyzer(ImageSettings(models_dir=REPO / "models", threads=threads))
     analyzer.load()
     analyzer.warmup()
     for _ in range(3):

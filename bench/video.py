@@ -108,9 +108,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from dd_face.mtcnn import MtcnnFaceDetector
-    from dd_video.analyzer import VideoAnalyzer
+    from dd_video.analyzer import build_analyzer
+    from dd_video.settings import VideoSettings
 
-    analyzer = VideoAnalyzer(args.models_dir, threads=args.threads)
+    analyzer = build_analyzer(VideoSettings(models_dir=args.models_dir, threads=args.threads))
     analyzer.load()
     analyzer.warmup()
     naive_detector = MtcnnFaceDetector(min_confidence=0.9, min_face_px=20, max_side=None)
@@ -147,7 +148,7 @@ def main() -> None:
                 "fake_probability": result.fake_probability,
             }
             if seconds == 10:
-                ref = naive(clip, args.models_dir, naive_detector, analyzer.classifier)
+                ref = naive(clip, args.models_dir, naive_detector, analyzer.classifiers[0])
                 row["naive"] = ref
                 row["speedup_vs_naive"] = round(ref["wall_s"] / wall, 2)
             rows.append(row)
@@ -161,10 +162,10 @@ def main() -> None:
             "python": platform.python_version(),
         },
         "settings": {
-            "sample_fps": analyzer.sampling.fps,
-            "detect_batch": analyzer.detect_batch,
-            "min_face_px": analyzer.min_face_px,
-            "members": [m.name for m in analyzer.classifier.members],
+            "sample_fps": analyzer.pipeline.sampling.fps,
+            "detect_batch": analyzer.pipeline.detect_batch,
+            "small_face_px": analyzer.pipeline.small_face_px,
+            "members": [m.name for m in analyzer.models],
         },
         "aim": ">= 5 video-s per wall-s at 720p, 1 fps, one face; >= 5x naive",
         "results": rows,

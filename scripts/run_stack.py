@@ -3,6 +3,9 @@
 all of them cleanly on Ctrl-C (or when any one of them dies).
 
     gateway :8000  image :8001  audio :8002  video :8003  fusion :8004
+
+The model services are the modality table's (dd_contracts.modalities, DD_MODALITIES):
+a modality with a `module` and a `port` is started like the others.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from dd_contracts import ModalityTable
 from dd_inference.runtime import preload_env
 
 HOST = "127.0.0.1"
-MODEL_SERVICES = {"image", "audio", "video"}
+TABLE = ModalityTable.from_env()
+MODEL_SERVICES = {s.name for s in TABLE if s.module and s.port}
 
 
 @dataclass(frozen=True)
@@ -34,9 +39,11 @@ class Service:
 
 SERVICES = [
     Service("fusion", "dd_fusion", 8004, "FUSION_"),
-    Service("image", "dd_image", 8001, "IMAGE_"),
-    Service("audio", "dd_audio", 8002, "AUDIO_"),
-    Service("video", "dd_video", 8003, "VIDEO_"),
+    *(
+        Service(s.name, s.module, s.port, s.env_prefix or f"{s.name.upper()}_")
+        for s in TABLE
+        if s.module and s.port
+    ),
     Service("gateway", "dd_gateway", 8000, "GATEWAY_"),
 ]
 
@@ -58,9 +65,13 @@ def start(service: Service, python: str, ports: dict[str, int]) -> subprocess.Po
     env = dict(os.environ)
     env[f"{service.env_prefix}HOST"] = HOST
     env[f"{service.env_prefix}PORT"] = str(ports[service.name])
+    # Every app reads the same table: the gateway routes to these ports, fusion weighs.
+    started = [{"name": n, "url": f"http://{HOST}:{ports[n]}"} for n in MODEL_SERVICES]
+    env["DD_MODALITIES"] = json.dumps(
+        [*json.loads(os.environ.get("DD_MODALITIES", "") or "[]"), *started]
+    )
     if service.name == "gateway":
-        for other in ("image", "audio", "video", "fusion"):
-            env[f"GATEWAY_{other.upper()}_URL"] = f"http://{HOST}:{ports[other]}"
+        env["GATEWAY_FUSION_URL"] = f"http://{HOST}:{ports['fusion']}"
     # Each service owns its threads (settings.threads); keep BLAS pools from multiplying.
     env.setdefault("OMP_NUM_THREADS", "2")
     if service.name in MODEL_SERVICES:

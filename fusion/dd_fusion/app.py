@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from dd_contracts import FusionRequest, Readiness, Verdict
+from dd_contracts import FusionRequest, ModalityTable, Readiness, Verdict
+from dd_contracts.catalogue import ErrorType, status_of
 from dd_fusion import __version__
 from dd_fusion.rule import FusionConfig, fuse
 from dd_fusion.settings import FusionSettings
@@ -15,9 +16,14 @@ class FusionError(AppError):
     """Base of the fusion service's own errors."""
 
 
-def create_app(settings: FusionSettings | None = None) -> FastAPI:
+def create_app(
+    settings: FusionSettings | None = None, modalities: ModalityTable | None = None
+) -> FastAPI:
+    """`modalities`: the modality table whose weights fuse (default: DD_MODALITIES or the
+    built-in table)."""
     settings = settings or FusionSettings()
-    config = FusionConfig.from_file(settings.weights_file)
+    table = modalities or ModalityTable.from_env()
+    config = FusionConfig.from_file(settings.weights_file, table.weights())
     app = base_app(
         service="fusion",
         version=__version__,
@@ -50,7 +56,9 @@ def create_app(settings: FusionSettings | None = None) -> FastAPI:
         modalities = [s.modality for s in request.scores]
         if len(set(modalities)) != len(modalities):
             raise FusionError(
-                "Each modality may appear once.", type="duplicate_modality", status_code=422
+                "Each modality may appear once.",
+                type=ErrorType.duplicate_modality,
+                status_code=status_of(ErrorType.duplicate_modality),
             )
         return fuse(request.scores, config)
 

@@ -5,15 +5,23 @@ by an indifferent one (p = 0.5); in logit space 0.5 contributes 0 and a confiden
 keeps its strength. Each modality's weight (from the weights file) is multiplied by the
 confidence its service reported (lower for a no-face image or a clip with little speech).
 
+The weights come from the modality table (dd_contracts.modalities); a weights file may
+override them (learned weights). A modality without a weight counts 0 and is excluded.
+
 Only modalities with status 'ok' count. Untrained detectors never count. A modality that
 applies but could not be judged (unavailable, failed, rejected) makes the verdict
 'partial'. With no usable modality the label is 'uncertain' and the probability null.
+
+A score its service marked unreliable (``reliable: false``: calibration measured too many
+false alarms in that media condition) still counts with its reduced confidence, but when
+every usable score is unreliable the label is 'uncertain' and the reason is named in
+``reasons`` (rule ``unreliable_condition``).
 """
 
 from __future__ import annotations
 
 import json
-import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,11 +30,13 @@ from dd_contracts import (
     ExcludedModality,
     ModalityScore,
     ModalityStatus,
+    ModalityTable,
     Verdict,
     VerdictLabel,
 )
+from dd_contracts.fusion import RuleOutcome, RuleSeverity
+from dd_contracts.numeric import logit, sigmoid
 
-_EPS = 1e-6
 _NOT_JUDGED = {ModalityStatus.unavailable, ModalityStatus.failed, ModalityStatus.rejected}
 _EXCLUDE_REASON = {
     ModalityStatus.no_signal: "nothing to judge in this modality",
@@ -37,7 +47,12 @@ _EXCLUDE_REASON = {
 }
 RULE = (
     "confidence-weighted mean of logits over modalities with status ok; "
-    "'uncertain' when |p - threshold| < band / (strongest confidence)"
+    "'uncertain' when |p - threshold| < band / (strongest confidence), or when every "
+    "usable modality is unreliable in its media condition"
+)
+UNRELIABLE_RULE = (
+    "A score measured in a media condition where calibration found this detector's "
+    "false-alarm rate above its floor cannot decide the verdict alone."
 )
 
 
@@ -49,9 +64,15 @@ class FusionConfig:
     version: str = "unversioned"
 
     @classmethod
-    def from_file(cls, path: Path) -> FusionConfig:
+    def from_file(cls, path: Path, base_weights: Mapping[str, float] | None = None) -> FusionConfig:
+        """Threshold, band and version from the file; weights from the modality table
+        (`base_weights`, default DD_MODALITIES or the built-in table), replaced by any the
+        file lists."""
         data = json.loads(path.read_text())
-        weights = {str(k): float(v) for k, v in data["weights"].items()}
+        if base_weights is None:
+            base_weights = ModalityTable.from_env().weights()
+        weights = dict(base_weights)
+        weights.update({str(k): float(v) for k, v in data.get("weights", {}).items()})
         if any(w < 0 for w in weights.values()):
             raise ValueError(f"{path}: fusion weights must be non-negative")
         return cls(
@@ -62,20 +83,11 @@ class FusionConfig:
         )
 
 
-def _logit(p: float) -> float:
-    p = min(1 - _EPS, max(_EPS, p))
-    return math.log(p / (1 - p))
-
-
-def _sigmoid(x: float) -> float:
-    return 1 / (1 + math.exp(-x))
-
-
 def fuse(scores: list[ModalityScore], config: FusionConfig) -> Verdict:
     usable: list[tuple[ModalityScore, float, float]] = []
     excluded: list[ExcludedModality] = []
     for score in scores:
-        weight = config.weights.get(score.modality.value, 0.0)
+        weight = config.weights.get(score.modality, 0.0)
         if score.status is not ModalityStatus.ok or score.fake_probability is None:
             reason = score.reason or _EXCLUDE_REASON.get(score.status, "no probability given")
             excluded.append(
@@ -112,8 +124,8 @@ def fuse(scores: list[ModalityScore], config: FusionConfig) -> Verdict:
         )
 
     total = sum(effective for _, _, effective in usable)
-    fused_logit = sum(eff * _logit(s.fake_probability or 0.0) for s, _, eff in usable) / total
-    p_fake = _sigmoid(fused_logit)
+    fused_logit = sum(eff * logit(s.fake_probability or 0.0) for s, _, eff in usable) / total
+    p_fake = sigmoid(fused_logit)
     contributions = [
         Contribution(
             modality=s.modality,
@@ -128,7 +140,8 @@ def fuse(scores: list[ModalityScore], config: FusionConfig) -> Verdict:
     # refuse to call it, rather than pretending to the same certainty.
     strongest = max(s.confidence for s, _, _ in usable)
     band = min(0.5, config.uncertain_band / max(strongest, 1e-3))
-    if abs(p_fake - config.threshold) < band:
+    unreliable = _unreliable(s for s, _, _ in usable)
+    if abs(p_fake - config.threshold) < band or len(unreliable) == len(usable):
         label = VerdictLabel.uncertain
     elif p_fake >= config.threshold:
         label = VerdictLabel.fake
@@ -139,5 +152,20 @@ def fuse(scores: list[ModalityScore], config: FusionConfig) -> Verdict:
         fake_probability=p_fake,
         real_probability=1 - p_fake,
         contributions=contributions,
+        reasons=unreliable if len(unreliable) == len(usable) else [],
         **base,
     )
+
+
+def _unreliable(scores: Iterable[ModalityScore]) -> list[RuleOutcome]:
+    return [
+        RuleOutcome(
+            rule_id="unreliable_condition",
+            rule=UNRELIABLE_RULE,
+            reason=f"{s.modality}: {s.reason or 'unreliable in this media condition'}",
+            severity=RuleSeverity.verdict,
+            forces_label=VerdictLabel.uncertain,
+        )
+        for s in scores
+        if not s.reliable
+    ]

@@ -4,14 +4,15 @@ Without API keys (GATEWAY_REQUIRE_KEYS unset) the gateway is single-user: it sho
 listen on loopback only. It says so at start-up, and warns loudly (rather than refusing
 to start) when bound elsewhere, because the Docker image binds 0.0.0.0 inside its
 container and publishes the port on the host's loopback only.
+
+uvicorn's limits (header size, keep-alive): see server.py.
 """
 
 import logging
 
-import uvicorn
-
 from dd_gateway.app import create_app
-from dd_gateway.settings import GatewaySettings
+from dd_gateway.core.settings import GatewaySettings
+from dd_gateway.server import serve
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -32,4 +33,4 @@ else:
         "dd_gateway.keys create NAME) or bind to 127.0.0.1.",
         extra={"host": settings.host},
     )
-uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+serve(app, settings)

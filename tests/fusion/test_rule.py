@@ -68,7 +68,7 @@ def test_missing_modality_makes_verdict_partial(status: ModalityStatus) -> None:
     verdict = fuse(scores, CONFIG)
     assert verdict.partial
     assert verdict.label is VerdictLabel.real
-    assert verdict.excluded[0].modality is Modality.audio
+    assert verdict.excluded[0].modality == Modality.audio
     assert verdict.excluded[0].reason == "connection refused"
 
 

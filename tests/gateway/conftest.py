@@ -13,7 +13,7 @@ from dd_contracts import Modality
 from dd_fusion.app import create_app as create_fusion
 from dd_fusion.settings import FusionSettings
 from dd_gateway.app import create_app as create_gateway
-from dd_gateway.settings import GatewaySettings
+from dd_gateway.core.settings import GatewaySettings
 from dd_service_kit.inference_app import InferenceSettings, create_inference_app
 from dd_service_kit.testing import HostRouter
 from tests.fakes import FakeAnalyzer

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 
-import uvicorn
-
 from dd_contracts import Modality
 from dd_fusion.app import create_app as create_fusion
 from dd_fusion.settings import FusionSettings
 from dd_gateway.app import create_app as create_gateway
-from dd_gateway.settings import GatewaySettings
+from dd_gateway.core.settings import GatewaySettings
+from dd_gateway.server import serve
 from dd_service_kit.testing import HostRouter
 from tests.fakes import FakeAnalyzer
 from tests.gateway.conftest import FUSION_URL, URLS, fake_service
@@ -44,7 +43,8 @@ def main() -> None:
         progress_poll_s=0.5,
     )
     gateway = create_gateway(settings, transport=HostRouter(apps))
-    uvicorn.run(gateway, host="127.0.0.1", port=args.port, log_config=None, access_log=False)
+    # The server options of python -m dd_gateway (header size, keep-alive).
+    serve(gateway, settings, host="127.0.0.1", access_log=False)
 
 
 if __name__ == "__main__":

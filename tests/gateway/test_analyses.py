@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from dd_contracts import Analysis, Modality, ModalityStatus
 from tests.fakes import FakeAnalyzer
+from tests.gateway.clips import mp4_clip, wav_bytes
 from tests.gateway.conftest import Stack
 from tests.media import jpeg_bytes, png_bomb, png_bytes
 
@@ -45,7 +46,7 @@ def test_async_202_then_get_returns_same_document(stack: Stack) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.02)
         assert doc["verdict"]["label"] == "real"
-        listed = client.get("/v1/analyses").json()
+        listed = client.get("/v1/analyses").json()["items"]
         assert listed[0]["id"] == body["id"]
 
 
@@ -60,7 +61,7 @@ def test_kind_comes_from_bytes_not_name(stack: Stack) -> None:
 def test_missing_audio_and_video_services_are_reported_unavailable(stack: Stack) -> None:
     stack.deployed = {Modality.image}
     with stack.client() as client:
-        wav = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 32
+        wav = wav_bytes()
         response = post(client, wav, "a.wav")
     doc = response.json()
     assert response.status_code == 200, doc
@@ -123,26 +124,32 @@ def test_rejected_media_without_wait_ends_failed(stack: Stack) -> None:
 
 
 def test_video_fans_out_to_video_and_audio(stack: Stack) -> None:
-    import av
-    import numpy as np
-
     stack.analyzers[Modality.video] = FakeAnalyzer(Modality.video, 0.95, delay_s=0.1)
     stack.analyzers[Modality.audio] = FakeAnalyzer(Modality.audio, 0.9)
-    path = stack.tmp_path / "clip.mp4"
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("mpeg4", rate=5)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for i in range(5):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 40, np.uint8), "rgb24")
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
+    clip = mp4_clip(stack.tmp_path / "clip.mp4", sound=True)
     with stack.client() as client:
-        doc = post(client, path.read_bytes(), "clip.mp4").json()
+        doc = post(client, clip, "clip.mp4").json()
     assert doc["media"]["kind"] == "video"
+    assert doc["media"]["has_audio"] is True
     assert set(doc["modalities"]) == {"video", "audio"}
     assert doc["verdict"]["label"] == "fake"
     assert {c["modality"] for c in doc["verdict"]["contributions"]} == {"video", "audio"}
     assert doc["progress"] == {"video": 1.0, "audio": 1.0}
+
+
+def test_silent_video_never_reaches_the_audio_service(stack: Stack) -> None:
+    audio = FakeAnalyzer(Modality.audio, 0.9)
+    stack.analyzers[Modality.video] = FakeAnalyzer(Modality.video, 0.95)
+    stack.analyzers[Modality.audio] = audio
+    clip = mp4_clip(stack.tmp_path / "silent.mp4", sound=False)
+    with stack.client() as client:
+        doc = post(client, clip, "silent.mp4").json()
+    assert audio.calls == 0
+    assert doc["media"]["has_audio"] is False
+    assert doc["modalities"]["audio"]["status"] == "no_signal"
+    assert doc["modalities"]["audio"]["reason"] == "no sound track"
+    assert doc["verdict"]["partial"] is False and doc["verdict"]["label"] == "fake"
+    assert doc["progress"] == {"video": 1.0}
 
 
 def test_full_queue_answers_503_with_retry_after(stack: Stack) -> None:
@@ -162,3 +169,29 @@ def test_unknown_analysis_is_404(stack: Stack) -> None:
         response = client.get("/v1/analyses/nope")
     assert response.status_code == 404
     assert response.json()["type"] == "not_found"
+
+
+def test_silent_video_refused_by_the_video_service_answers_as_refused(stack: Stack) -> None:
+    stack.analyzers[Modality.video] = FakeAnalyzer(Modality.video, 0.9)
+    stack.analyzers[Modality.audio] = FakeAnalyzer(Modality.audio, 0.9)
+    clip = mp4_clip(stack.tmp_path / "silent.mp4", sound=False) + b"REJECT"
+    with stack.client() as client:
+        refused = post(client, clip, "silent.mp4")
+        doc = client.get(refused.headers["location"]).json()
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["type"] == "corrupt_media"
+    assert doc["status"] == "failed" and doc["error"]["type"] == "corrupt_media"
+
+
+def test_service_error_details_never_show_internal_paths(stack: Stack) -> None:
+    class PathLeaker(FakeAnalyzer):
+        def analyze(self, path, progress=None):  # type: ignore[no-untyped-def]
+            from dd_inference import MediaRejected
+
+            raise MediaRejected("corrupt_media", f"cannot parse {path} (/tmp/dd-x/y.bin)", 422)
+
+    stack.analyzers[Modality.image] = PathLeaker(Modality.image)
+    with stack.client() as client:
+        refused = post(client, jpeg_bytes())
+    detail = refused.json()["detail"]
+    assert refused.status_code == 422 and "/tmp" not in detail and "/" not in detail, detail

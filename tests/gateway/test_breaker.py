@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dd_gateway.breaker import BreakerState, CircuitBreaker
+from dd_gateway.services.breaker import BreakerState, CircuitBreaker
 
 
 class Clock:

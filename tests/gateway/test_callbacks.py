@@ -35,7 +35,12 @@ def test_finished_document_is_posted_signed_after_retries(stack: Stack) -> None:
     stack.analyzers[Modality.image] = FakeAnalyzer(Modality.image, 0.9)
     receiver, received = _receiver(fail_first=2)
     stack.extra_apps["http://hooks.test"] = receiver
-    settings = {"callback_secret": SECRET, "callback_backoff_s": 0.01}
+    # hooks.test is an in-process app, not a public host: private destinations allowed.
+    settings = {
+        "callback_secret": SECRET,
+        "callback_backoff_s": 0.01,
+        "callback_allow_private": True,
+    }
     with stack.client(**settings) as client:
         doc = upload(client, jpeg_bytes(), wait=True, callback_url="http://hooks.test/hook")
         deadline = time.monotonic() + 5
@@ -67,7 +72,9 @@ def test_callback_refused_with_4xx_is_not_retried(stack: Stack) -> None:
     stack.analyzers[Modality.image] = FakeAnalyzer(Modality.image, 0.9)
     receiver, received = _receiver(fail_first=10, failure=410)
     stack.extra_apps["http://hooks.test"] = receiver
-    with stack.client(callback_secret=SECRET, callback_backoff_s=0.01) as client:
+    with stack.client(
+        callback_secret=SECRET, callback_backoff_s=0.01, callback_allow_private=True
+    ) as client:
         upload(client, jpeg_bytes(), wait=True, callback_url="http://hooks.test/hook")
         deadline = time.monotonic() + 5
         while 'outcome="gave_up"} 1.0' not in (metrics := client.get("/metrics").text):

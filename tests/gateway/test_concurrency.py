@@ -31,9 +31,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _create_key(env: dict[str, str], name: str) -> str:
+def _create_key(env: dict[str, str], name: str, admin: bool = False) -> str:
     created = subprocess.run(
-        [sys.executable, "-m", "dd_gateway.keys", "create", name],
+        [sys.executable, "-m", "dd_gateway.keys", "create", name, *(["--admin"] if admin else [])],
         env=env,
         capture_output=True,
         text=True,
@@ -57,8 +57,10 @@ def gateway(tmp_path: Path) -> Iterator[tuple[str, str, str, int]]:
         "GATEWAY_LOG_LEVEL": "WARNING",
         "GATEWAY_MAX_UPLOAD_BYTES": str(8 * 1024 * 1024),
     }
-    # Two keys: "load" is spent by the storm (limits are per key), "reader" checks results.
-    token, reader = (_create_key(env, name) for name in ("load", "reader"))
+    # Two keys: "load" is spent by the storm (limits are per key), "reader" checks results
+    # (an admin key: it sees the analyses of every key).
+    token = _create_key(env, "load")
+    reader = _create_key(env, "reader", admin=True)
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.gateway.fake_stack", "--port", str(port), "--delay-s", "0.2"],
         cwd=REPO,
@@ -119,7 +121,7 @@ def test_fifty_concurrent_uploads_small_queue(gateway: tuple[str, str, str, int]
         while True:
             listed = client.get("/v1/analyses", params={"limit": 100})
             assert listed.status_code == 200, listed.text
-            statuses = {a["id"]: a["status"] for a in listed.json()}
+            statuses = {a["id"]: a["status"] for a in listed.json()["items"]}
             if not {"queued", "running"} & set(statuses.values()):
                 break
             assert time.monotonic() < deadline, statuses

@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 
 from dd_contracts import Modality
+from dd_gateway.core.container import container_of
 from tests.fakes import FakeAnalyzer
+from tests.gateway.clips import wav_bytes
 from tests.gateway.conftest import Stack, upload, wait_finished
 from tests.media import jpeg_bytes, png_bytes
 
@@ -20,20 +22,26 @@ def _media_files(stack: Stack) -> list[Path]:
 def test_list_is_paged_newest_first_and_filtered(stack: Stack) -> None:
     stack.analyzers[Modality.image] = FakeAnalyzer(Modality.image, 0.95)
     stack.analyzers[Modality.audio] = FakeAnalyzer(Modality.audio, 0.05)
-    wav = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 32
+    wav = wav_bytes()
     with stack.client() as client:
         ids = [upload(client, jpeg_bytes() + bytes([i]), wait=True).json()["id"] for i in range(3)]
         ids.append(upload(client, wav, "a.wav", wait=True).json()["id"])
         page = client.get("/v1/analyses", params={"limit": 2})
         assert page.headers["x-total-count"] == "4"
-        assert [a["id"] for a in page.json()] == [ids[3], ids[2]]
+        assert page.json()["total"] == 4
+        assert [a["id"] for a in page.json()["items"]] == [ids[3], ids[2]]
         second = client.get("/v1/analyses", params={"limit": 2, "offset": 2}).json()
-        assert [a["id"] for a in second] == [ids[1], ids[0]]
-        images = client.get("/v1/analyses", params={"kind": "image"}).json()
+        assert [a["id"] for a in second["items"]] == [ids[1], ids[0]]
+        assert (second["limit"], second["offset"]) == (2, 2)
+        images = client.get("/v1/analyses", params={"kind": "image"}).json()["items"]
         assert {a["id"] for a in images} == set(ids[:3])
-        real = client.get("/v1/analyses", params={"verdict": "real"}).json()
+        real = client.get("/v1/analyses", params={"verdict": "real"}).json()["items"]
         assert [a["id"] for a in real] == [ids[3]]
-        assert real[0]["modalities"]["audio"]["fake_probability"] == 0.05  # full document
+        # A summary, not the document: the document is one GET away.
+        assert real[0]["verdict_label"] == "real" and "modalities" not in real[0]
+        document = client.get(f"/v1/analyses/{ids[3]}").json()
+        assert document["modalities"]["audio"]["fake_probability"] == 0.05
+        assert real[0]["fake_probability"] == document["verdict"]["fake_probability"]
         bad = client.get("/v1/analyses", params={"kind": "text"})
         assert bad.status_code == 422 and bad.json()["type"] == "validation_error"
 
@@ -76,7 +84,7 @@ def test_partial_result_is_not_reused(stack: Stack) -> None:
     with stack.client() as client:
         upload(client, jpeg_bytes(), wait=True)
         assert upload(client, jpeg_bytes()).headers.get("x-dd-cache") == "hit"
-    wav = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 32
+    wav = wav_bytes()
     with stack.client() as client:
         first = upload(client, wav, wait=True).json()
         assert first["partial"] is True
@@ -144,7 +152,7 @@ def test_media_past_retention_is_purged_documents_stay(stack: Stack) -> None:
     stack.analyzers[Modality.image] = FakeAnalyzer(Modality.image, 0.9)
     with stack.client(media_retention_days=0.5 / 86400) as client:  # half a second
         old = upload(client, jpeg_bytes(), wait=True).json()
-        purge = client.app.state.purge_old_media  # type: ignore[attr-defined]
+        purge = container_of(client.app).analyses.purge_old_media  # type: ignore[arg-type]
         assert purge() == 0 and len(_media_files(stack)) == 1  # not old enough yet
         time.sleep(0.6)
         assert purge() == 1

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dd_contracts import Analysis, AnalysisStatus, MediaInfo, MediaKind
-from dd_gateway.db import make_engine, migrate
-from dd_gateway.jobs import Job, SqlJobStore, pick_queued
+from dd_gateway.analyses.repository import Job, SqlJobStore, pick_queued
+from dd_gateway.core.db import make_engine, migrate
 
 
 def _job(index: int) -> Job:

@@ -4,7 +4,7 @@ stay stable and every response is typed."""
 from pathlib import Path
 
 from dd_gateway.app import create_app
-from dd_gateway.settings import GatewaySettings
+from dd_gateway.core.settings import GatewaySettings
 
 STABLE_OPERATIONS = {
     ("post", "/v1/analyses"): "createAnalysis",
@@ -13,6 +13,8 @@ STABLE_OPERATIONS = {
     ("delete", "/v1/analyses/{analysis_id}"): "deleteAnalysis",
     ("get", "/v1/analyses/{analysis_id}/events"): "streamAnalysisEvents",
     ("get", "/v1/analyses/{analysis_id}/report"): "getAnalysisReport",
+    ("get", "/v1/analyses/{analysis_id}/artifacts/{name}"): "getAnalysisArtifact",
+    ("get", "/v1/analyses/{analysis_id}/media"): "getAnalysisMedia",
     ("get", "/v1/services"): "listServices",
     ("get", "/v1/model"): "getModels",
     ("get", "/healthz"): "healthz",
@@ -21,7 +23,12 @@ STABLE_OPERATIONS = {
 # Responses whose body is not JSON, and the media type that carries their schema.
 NON_JSON = {
     ("get", "/v1/analyses/{analysis_id}/events", "200"): "text/event-stream",
+    ("get", "/v1/analyses/{analysis_id}/artifacts/{name}", "200"): "image/png",
+    ("get", "/v1/analyses/{analysis_id}/media", "200"): "application/octet-stream",
+    ("get", "/v1/analyses/{analysis_id}/media", "206"): "application/octet-stream",
 }
+# Answers without a body.
+NO_BODY = {"204", "304"}
 
 
 def test_operation_ids_are_stable_and_responses_typed(tmp_path: Path) -> None:
@@ -31,7 +38,7 @@ def test_operation_ids_are_stable_and_responses_typed(tmp_path: Path) -> None:
         for method, operation in methods.items():
             seen[(method, path)] = operation["operationId"]
             for status, response in operation["responses"].items():
-                if status == "204":
+                if status in NO_BODY:
                     assert "content" not in response, (method, path)
                     continue
                 media_type = NON_JSON.get((method, path, status), "application/json")
@@ -47,6 +54,8 @@ def test_operation_ids_are_stable_and_responses_typed(tmp_path: Path) -> None:
     upload = create["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert upload["required"] == ["file"]
     report = spec["paths"]["/v1/analyses/{analysis_id}/report"]["get"]["responses"]["200"]
-    assert {"application/json", "text/html"} <= set(report["content"])
+    assert {"application/json", "text/html", "application/pdf"} <= set(report["content"])
+    listed = spec["paths"]["/v1/analyses"]["get"]["responses"]["200"]
+    assert listed["content"]["application/json"]["schema"]["$ref"].endswith("/AnalysisPage")
     assert "AnalysisEvent" in spec["components"]["schemas"]
     assert {"HTTPBearer", "APIKeyHeader"} <= set(spec["components"]["securitySchemes"])

@@ -20,9 +20,10 @@ from dd_contracts import Modality
 from dd_fusion.app import create_app as create_fusion
 from dd_fusion.settings import FusionSettings
 from dd_gateway.app import create_app as create_gateway
-from dd_gateway.settings import GatewaySettings
+from dd_gateway.core.settings import GatewaySettings
 from dd_service_kit.testing import HostRouter
 from tests.fakes import FakeAnalyzer
+from tests.gateway.clips import mp4_clip
 from tests.gateway.conftest import FUSION_URL, URLS, Stack, fake_service, upload
 from tests.media import jpeg_bytes
 
@@ -93,18 +94,8 @@ def video_service() -> Iterator[VideoService]:
 
 
 def _clip(tmp_path: Path) -> bytes:
-    import av
-    import numpy as np
-
-    path = tmp_path / "clip.mp4"
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("mpeg4", rate=5)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for i in range(5):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 40, np.uint8), "rgb24")
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    return path.read_bytes()
+    # With a sound track: the audio modality judges it while the video service dies.
+    return mp4_clip(tmp_path / "clip.mp4", sound=True)
 
 
 def test_killed_video_service_gives_partial_verdict_then_whole_again(

@@ -32,7 +32,7 @@ def test_restart_with_one_job_running_and_one_queued(stack: Stack) -> None:
         resumed = wait_finished(client, queued["location"])
         assert resumed["status"] == "done" and resumed["verdict"]["label"] == "real"
         assert client.get(f"/v1/analyses/{finished['id']}").json() == finished
-        listed = {a["id"]: a["status"] for a in client.get("/v1/analyses").json()}
+        listed = {a["id"]: a["status"] for a in client.get("/v1/analyses").json()["items"]}
     assert listed == {finished["id"]: "done", running["id"]: "failed", queued["id"]: "done"}
 
 

@@ -14,7 +14,8 @@ from dd_contracts import Modality
 from dd_fusion.app import create_app as create_fusion
 from dd_fusion.settings import FusionSettings
 from dd_gateway.app import create_app as create_gateway
-from dd_gateway.settings import GatewaySettings
+from dd_gateway.core.container import container_of
+from dd_gateway.core.settings import GatewaySettings
 from dd_service_kit.testing import HostRouter
 from tests.fakes import FakeAnalyzer
 from tests.gateway.conftest import FUSION_URL, URLS, fake_service
@@ -41,8 +42,11 @@ _GATEWAY = create_gateway(
     ),
     transport=HostRouter(_APPS),
 )
-_, _TOKEN = _GATEWAY.state.keys.create("schemathesis")
-schema = schemathesis.openapi.from_asgi("/openapi.json", _GATEWAY)
+_, _TOKEN = container_of(_GATEWAY).keys.create("schemathesis")
+# With keys required, the OpenAPI document itself needs a key.
+schema = schemathesis.openapi.from_asgi(
+    "/openapi.json", _GATEWAY, headers={"Authorization": f"Bearer {_TOKEN}"}
+)
 
 
 # What the issue asks: no 5xx, nothing outside the declared codes, media types, headers

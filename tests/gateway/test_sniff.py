@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from dd_contracts import MediaKind
-from dd_gateway.errors import GatewayError
-from dd_gateway.sniff import sniff
+from dd_gateway.core.errors import GatewayError
+from dd_gateway.media.sniff import sniff
 from tests.media import jpeg_bytes, png_bytes
 
 
@@ -55,9 +55,9 @@ def _mp4(path: Path, video: bool, audio: bool) -> bytes:
         if audio:
             as_ = container.add_stream("aac", rate=16000)
             samples = np.zeros((1, 16000), np.float32)
-            frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
-            frame.sample_rate = 16000
-            container.mux(as_.encode(frame))
+            sound = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+            sound.sample_rate = 16000
+            container.mux(as_.encode(sound))
             container.mux(as_.encode(None))
     return path.read_bytes()
 

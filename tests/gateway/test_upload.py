@@ -81,7 +81,7 @@ def test_limit_enforced_while_streaming_without_content_length(stack: Stack) -> 
 
     with stack.client(max_upload_bytes=256 * 1024) as client:
         status, answer = asyncio.run(_stream_to_app(client.app, body()))
-        leftovers = list((stack.tmp_path / "data" / "incoming").iterdir())
+        leftovers = list((stack.tmp_path / "data" / "incoming" / "local").iterdir())
         stored = list((stack.tmp_path / "data" / "media").iterdir())
     assert status == 413
     assert json.loads(answer)["type"] == "payload_too_large"
@@ -115,3 +115,62 @@ def test_malformed_or_missing_multipart_is_422(stack: Stack) -> None:
     for response in (not_multipart, no_file, garbage):
         assert response.status_code == 422, response.text
         assert response.json()["type"] == "validation_error"
+
+
+def test_body_without_its_closing_boundary_is_refused(stack: Stack) -> None:
+    stack.analyzers[Modality.image] = FakeAnalyzer(Modality.image, 0.9)
+    whole = _multipart([("file", jpeg_bytes())])
+    cut = whole[: whole.rindex(f"--{BOUNDARY}--".encode())]
+    with stack.client() as client:
+        refused = client.post("/v1/analyses", content=cut, headers=_headers())
+        stored = list((stack.tmp_path / "data" / "media").iterdir())
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["type"] == "bad_request"
+    assert stored == []
+
+
+def test_client_gone_mid_upload_is_not_a_server_error(stack: Stack) -> None:
+    def body() -> Iterator[bytes]:
+        yield f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '.encode()
+        yield b'filename="a.jpg"\r\n\r\n\xff\xd8\xff' + b"\x00" * 70_000
+
+    async def drive(app: ASGIApp) -> int:
+        chunks = body()
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/v1/analyses",
+            "raw_path": b"/v1/analyses",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"content-type", f"multipart/form-data; boundary={BOUNDARY}".encode())],
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+        }
+        status: list[int] = []
+
+        async def receive() -> dict[str, object]:
+            chunk = next(chunks, None)
+            if chunk is None:
+                return {"type": "http.disconnect"}  # the client went away
+            return {"type": "http.request", "body": chunk, "more_body": True}
+
+        async def send(message: dict[str, object]) -> None:
+            if message["type"] == "http.response.start":
+                status.append(int(message["status"]))  # type: ignore[call-overload]
+
+        await app(scope, receive, send)  # type: ignore[arg-type]
+        return status[0]
+
+    with stack.client() as client:
+        status = asyncio.run(drive(client.app))
+        metrics = client.get("/metrics").text
+        leftovers = list((stack.tmp_path / "data" / "incoming" / "local").iterdir())
+    assert status == 400
+    posted = [line for line in metrics.splitlines() if 'route="/v1/analyses"' in line]
+    assert any('status="400"' in line for line in posted), posted
+    assert 'status="500"' not in metrics
+    assert leftovers == []

@@ -32,7 +32,11 @@ def test_human_speech_is_real(stack: RunningStack, shared_media: Path) -> None:
     audio = doc.modalities["audio"]
     assert audio.status == "ok" and audio.evidence is not None
     assert audio.evidence.kind == "audio" and audio.evidence.windows
-    assert audio.evidence.spectrogram_png_base64
+    # The spectrogram is an artifact by URL (immutable), not inline base64.
+    assert audio.evidence.spectrogram_png_base64 is None and audio.evidence.spectrogram_url
+    picture = httpx.get(f"{stack.url('gateway')}{audio.evidence.spectrogram_url}")
+    assert picture.status_code == 200 and picture.content.startswith(b"\x89PNG")
+    assert picture.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert doc.verdict is not None and doc.verdict.label == "real"
     names = {m.name: m.weights for m in doc.models}
     # The seed spectrogram CNN is listed as untrained and does not count.
@@ -76,4 +80,6 @@ def test_video_without_sound_track_is_no_signal_not_error(
     assert response.status_code == 200, response.text
     doc = response.json()
     assert doc["modalities"]["audio"]["status"] == "no_signal"
+    assert doc["modalities"]["audio"]["reason"] == "no sound track"  # the gateway knew
+    assert doc["media"]["has_audio"] is False
     assert doc["verdict"]["partial"] is False

@@ -7,7 +7,9 @@ HTTP boundary between two of our apps is defined once, in this package.
 from dd_contracts.analysis import (
     Analysis,
     AnalysisAccepted,
+    AnalysisPage,
     AnalysisStatus,
+    AnalysisSummary,
     MediaInfo,
     MediaKind,
     ServiceStatus,
@@ -23,7 +25,9 @@ from dd_contracts.fusion import (
     VerdictLabel,
 )
 from dd_contracts.health import Health, Readiness
+from dd_contracts.modalities import ModalityName, ModalitySpec, ModalityTable
 from dd_contracts.modality import (
+    AudioAlert,
     AudioEvidence,
     AudioWindow,
     Box,
@@ -44,7 +48,10 @@ from dd_contracts.models import ModelInfo, WeightsState
 __all__ = [
     "Analysis",
     "AnalysisAccepted",
+    "AnalysisPage",
     "AnalysisStatus",
+    "AnalysisSummary",
+    "AudioAlert",
     "AudioEvidence",
     "AudioWindow",
     "Box",
@@ -59,9 +66,12 @@ __all__ = [
     "MediaInfo",
     "MediaKind",
     "Modality",
+    "ModalityName",
     "ModalityResult",
     "ModalityScore",
+    "ModalitySpec",
     "ModalityStatus",
+    "ModalityTable",
     "ModelInfo",
     "ModelScore",
     "Progress",

@@ -7,9 +7,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from dd_contracts.errors import ErrorBody
-from dd_contracts.fusion import Verdict
+from dd_contracts.fusion import Verdict, VerdictLabel
 from dd_contracts.modality import ModalityResult
 from dd_contracts.models import ModelInfo
+from dd_contracts.provenance import ProvenanceReport
 
 
 class MediaKind(StrEnum):
@@ -32,6 +33,12 @@ class MediaInfo(BaseModel):
     size_bytes: int
     sha256: str
     filename: str | None = None
+    # Facts the gateway learnt while sniffing; they travel with the job (a video without a
+    # sound track is never sent to the audio service). Null when not known.
+    has_audio: bool | None = Field(default=None, description="A sound track is present.")
+    duration_s: float | None = Field(default=None, description="Declared duration.")
+    width: int | None = Field(default=None, description="Picture width (image or video).")
+    height: int | None = Field(default=None, description="Picture height (image or video).")
 
 
 class Analysis(BaseModel):
@@ -46,6 +53,11 @@ class Analysis(BaseModel):
         default_factory=dict, description="Keyed by modality: 'image', 'audio', 'video'."
     )
     models: list[ModelInfo] = Field(default_factory=list, description="Every model used.")
+    provenance: ProvenanceReport | None = Field(
+        default=None,
+        description="What the file itself says (content credentials, generator traces, "
+        "metadata, compression traces): facts, never a probability.",
+    )
     latencies_ms: dict[str, float] = Field(
         default_factory=dict, description="Per stage: sniff, each modality, fusion, total."
     )
@@ -93,3 +105,28 @@ class ServiceStatus(BaseModel):
     ready: bool
     reason: str | None = None
     models: list[ModelInfo] = Field(default_factory=list)
+
+
+class AnalysisSummary(BaseModel):
+    """One row of GET /v1/analyses: enough for a history list, never the whole document."""
+
+    id: str
+    status: AnalysisStatus
+    kind: MediaKind
+    filename: str | None = None
+    mime: str
+    size_bytes: int
+    created_at: datetime
+    finished_at: datetime | None = None
+    verdict_label: VerdictLabel | None = None
+    fake_probability: float | None = None
+    thumbnail_url: str | None = Field(
+        default=None, description="A small JPEG, relative to the gateway root."
+    )
+
+
+class AnalysisPage(BaseModel):
+    items: list[AnalysisSummary]
+    total: int = Field(description="How many analyses match the filters.")
+    limit: int
+    offset: int

@@ -4,7 +4,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from dd_contracts.modality import Modality, ModalityStatus, Probability
+from dd_contracts.modalities import ModalityName
+from dd_contracts.modality import ModalityStatus, Probability
 
 
 class VerdictLabel(StrEnum):
@@ -14,11 +15,16 @@ class VerdictLabel(StrEnum):
 
 
 class ModalityScore(BaseModel):
-    modality: Modality
+    modality: ModalityName
     status: ModalityStatus
     fake_probability: Probability | None = None
     confidence: Probability = 1.0
     reason: str | None = None
+    reliable: bool = Field(
+        default=True,
+        description="False: measured unreliable in this media condition (ModalityResult."
+        "reliable); such a score alone makes the verdict 'uncertain', with its reason.",
+    )
 
 
 class FusionRequest(BaseModel):
@@ -26,7 +32,7 @@ class FusionRequest(BaseModel):
 
 
 class Contribution(BaseModel):
-    modality: Modality
+    modality: ModalityName
     fake_probability: Probability
     weight: float = Field(description="Configured weight of this modality.")
     effective_weight: float = Field(description="weight x the modality's confidence.")
@@ -34,9 +40,28 @@ class Contribution(BaseModel):
 
 
 class ExcludedModality(BaseModel):
-    modality: Modality
+    modality: ModalityName
     status: ModalityStatus
     reason: str
+
+
+class RuleSeverity(StrEnum):
+    verdict = "verdict"
+    warning = "warning"
+    info = "info"
+
+
+class RuleOutcome(BaseModel):
+    """One provenance rule that fired for one file (see dd_fusion.provenance_rules and
+    libs/provenance/README.md)."""
+
+    rule_id: str
+    rule: str = Field(description="The rule, in one sentence.")
+    reason: str = Field(description="Why it fired for this file.")
+    severity: RuleSeverity
+    forces_label: VerdictLabel | None = Field(
+        default=None, description="Set when the rule decides the verdict's label."
+    )
 
 
 class Verdict(BaseModel):
@@ -53,6 +78,12 @@ class Verdict(BaseModel):
     contributions: list[Contribution]
     excluded: list[ExcludedModality]
     rule: str = Field(description="The fusion rule, in words.")
+    reasons: list[RuleOutcome] = Field(
+        default_factory=list,
+        description="Every provenance rule that fired for this file, and fusion's "
+        "'unreliable_condition' rule; a rule with forces_label decided the label (the fused "
+        "probability is the models').",
+    )
 
 
 FusionResponse = Verdict

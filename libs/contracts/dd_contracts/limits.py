@@ -28,6 +28,7 @@ class MediaLimits(BaseModel):
     # Declared structure against file size (cheap sanity checks before any parser runs)
     max_declared_samples: int = Field(default=2_000_000, ge=1)
     max_packets: int = Field(default=1_000_000, ge=1)
+    max_packets_per_second: float = Field(default=1000.0, gt=0)  # all streams together
     max_container_boxes: int = Field(default=100_000, ge=1)
     max_image_chunks: int = Field(default=10_000, ge=1)
     # Bounded parsing: what a worker process parsing untrusted media may use

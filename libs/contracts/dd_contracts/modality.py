@@ -5,12 +5,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from dd_contracts.modalities import ModalityName
 from dd_contracts.models import ModelInfo
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class Modality(StrEnum):
+    """The built-in modality names, as constants. Contracts type a modality as
+    ``ModalityName`` (any name in the modality table, see dd_contracts.modalities), so a
+    new modality needs no change here."""
+
     image = "image"
     audio = "audio"
     video = "video"
@@ -78,14 +83,34 @@ class AudioWindow(BaseModel):
     speech: bool
 
 
+class AudioAlert(BaseModel):
+    """A localised suspicious passage: consecutive suspicious windows covering >= 6 s.
+    Reported even when the clip as a whole is judged real or uncertain."""
+
+    start_s: float
+    end_s: float
+    score: Probability = Field(description="Median P(fake) of the passage's windows.")
+
+
 class AudioEvidence(BaseModel):
     kind: Literal["audio"] = "audio"
     duration_s: float
     sample_rate: int
     speech_ratio: Probability
     windows: list[AudioWindow]
+    alerts: list[AudioAlert] = Field(
+        default_factory=list,
+        description="Localised suspicious passages (>= 6 s), reported whatever the label.",
+    )
     aggregation: str
-    spectrogram_png_base64: str | None = None
+    spectrogram_png_base64: str | None = Field(
+        default=None,
+        description="Inline PNG as sent by a service; the gateway stores it as an artifact "
+        "and clears this (see spectrogram_url).",
+    )
+    spectrogram_url: str | None = Field(
+        default=None, description="The spectrogram PNG, relative to the gateway root."
+    )
 
 
 class VideoTimelinePoint(BaseModel):
@@ -108,7 +133,12 @@ class VideoThumbnail(BaseModel):
     track_id: int
     fake_probability: Probability
     box: Box
-    jpeg_base64: str
+    jpeg_base64: str | None = Field(
+        default=None,
+        description="Inline JPEG as sent by a service; the gateway stores it as an artifact "
+        "and clears this (see url).",
+    )
+    url: str | None = Field(default=None, description="The JPEG, relative to the gateway root.")
 
 
 class VideoEvidence(BaseModel):
@@ -130,7 +160,7 @@ Evidence = Annotated[ImageEvidence | AudioEvidence | VideoEvidence, Field(discri
 
 
 class ModalityResult(BaseModel):
-    modality: Modality
+    modality: ModalityName
     status: ModalityStatus
     fake_probability: Probability | None = None
     confidence: Probability = Field(
@@ -139,10 +169,25 @@ class ModalityResult(BaseModel):
         "speech, few frames).",
     )
     flags: list[str] = Field(default_factory=list)
-    reason: str | None = Field(default=None, description="Why the status is not 'ok'.")
+    reason: str | None = Field(
+        default=None,
+        description="Why the status is not 'ok', or why an 'ok' score is not reliable "
+        "(flag 'unreliable_condition', reliable false).",
+    )
+    reliable: bool = Field(
+        default=True,
+        description="False when calibration measured this detector as unreliable in the "
+        "media's condition (false-alarm rate above the floor): never decides a verdict.",
+    )
     models: list[ModelInfo] = Field(default_factory=list)
     latencies_ms: dict[str, float] = Field(default_factory=dict)
     evidence: Evidence | None = None
+    condition: dict[str, float | str] = Field(
+        default_factory=dict,
+        description="The media condition the service measured cheaply (image: width, height, "
+        "face_px, jpeg_quality; audio: codec, bitrate_kbps, sample_rate, bandwidth_hz; "
+        "video: width, height, codec, bitrate_kbps, face_px). Calibration keys on it.",
+    )
 
 
 class Progress(BaseModel):

@@ -1,6 +1,7 @@
 """What a result says about the model that produced it."""
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,4 +32,14 @@ class ModelInfo(BaseModel):
     output: str = Field(
         default="fake_probability",
         description="What its raw output means (documented per detector).",
+    )
+    calibration: str | None = Field(
+        default=None,
+        description="Version of the calibration file that maps this detector's score to a "
+        "probability; null: the score is uncalibrated (a score, not a probability).",
+    )
+    accel: dict[str, Any] | None = Field(
+        default=None,
+        description="How the detector runs (dd_inference.accel): device, options applied, "
+        "options that fell back and why, largest output difference against eager FP32.",
     )

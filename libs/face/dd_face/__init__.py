@@ -12,6 +12,7 @@ from dd_face.ensemble import (
 )
 from dd_face.mesonet import MESONET_SPECS, MesoNetDetector, build_meso4, build_mesoinception4
 from dd_face.mtcnn import MtcnnFaceDetector
+from dd_face.scoring import classify_faces
 from dd_face.types import FaceBox, FaceScore
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "MtcnnFaceDetector",
     "build_meso4",
     "build_mesoinception4",
+    "classify_faces",
     "combine_by_family",
     "combine_logit_mean",
     "crop_face",

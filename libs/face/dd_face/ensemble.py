@@ -13,16 +13,17 @@ with an infinite logit.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
 from dd_contracts import ModelInfo, WeightsState
+from dd_contracts.numeric import logit, sigmoid
 from dd_face.mesonet import MESONET_SPECS, MesoNetDetector
 from dd_face.types import FaceScore
-from dd_inference import Detector
+from dd_inference import Detector, DetectorContext, DetectorKind, register
 
 # All four MesoNet weight files, in two families by the manipulation they were trained on:
 # DF (Deepfake face swaps) and F2F (Face2Face reenactment). Each family is specific: on the
@@ -36,23 +37,15 @@ ALL_MEMBERS: tuple[str, ...] = DEFAULT_MEMBERS
 DF_MEMBERS: tuple[str, ...] = ("mesonet-meso4-df", "mesonet-mesoinception-df")
 _FAMILIES = ("df", "f2f")
 
+# Clip for MesoNet's saturated outputs (wider than the shared default on purpose).
 _EPS = 1e-4
-
-
-def logit(p: float) -> float:
-    p = min(max(p, _EPS), 1.0 - _EPS)
-    return math.log(p / (1.0 - p))
-
-
-def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
 
 
 def combine_logit_mean(probabilities: Sequence[float]) -> float:
     """sigmoid(mean(logit(p_i))) over the members' P(fake)."""
     if not probabilities:
         raise ValueError("no member probabilities to combine")
-    return sigmoid(sum(logit(p) for p in probabilities) / len(probabilities))
+    return sigmoid(sum(logit(p, eps=_EPS) for p in probabilities) / len(probabilities))
 
 
 def family_of(member: str) -> str:
@@ -91,6 +84,10 @@ class FaceForgeryEnsemble(Detector[np.ndarray, FaceScore]):
     @property
     def detectors(self) -> list[Detector[np.ndarray, float]]:
         return list(self._members)
+
+    @property
+    def components(self) -> list[ModelInfo]:
+        return [*self.members, self.info]
 
     @property
     def members(self) -> list[ModelInfo]:
@@ -138,3 +135,17 @@ class FaceForgeryEnsemble(Detector[np.ndarray, FaceScore]):
             per_model = {name: float(values[i]) for name, values in per_member.items()}
             scores.append(FaceScore(combine_by_family(per_model), per_model))
         return scores
+
+
+class EnsembleOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Registry names of the face classifiers to combine (each registered on its own).
+    members: list[str] = [name.replace("-", "_") for name in DEFAULT_MEMBERS]
+
+
+@register("mesonet_ensemble", kind=DetectorKind.face_classifier, options=EnsembleOptions)
+def _build_ensemble(context: DetectorContext, options: EnsembleOptions) -> FaceForgeryEnsemble:
+    """The MesoNet family ensemble (DF and F2F, logit mean per family, max over families)."""
+    members = [context.registry.build(name, context).detector for name in options.members]
+    return FaceForgeryEnsemble(members)

@@ -25,7 +25,8 @@ import cv2
 import numpy as np
 
 from dd_contracts import ModelInfo, WeightsState
-from dd_inference import Detector, WeightFile
+from dd_inference import Detector, DetectorContext, DetectorKind, NoOptions, WeightFile
+from dd_inference.registry import REGISTRY, Registration
 from dd_inference.runtime import configure_tensorflow
 
 INPUT_SIZE = 256
@@ -37,12 +38,16 @@ _WEIGHTED_KINDS = ("conv2d", "batch_normalization", "dense")
 
 @dataclass(frozen=True)
 class MesoNetSpec:
+    """One published MesoNet weight file. ``name`` is its entry in models/manifest.json,
+    which says where the file lies; ``default_path`` is used only without a manifest."""
+
     name: str
     arch: str  # 'meso4' or 'mesoinception4'
-    relative_path: str
+    default_path: str
     trained_on: str
 
 
+# The four published weight files; each is registered below as a face classifier.
 MESONET_SPECS: dict[str, MesoNetSpec] = {
     spec.name: spec
     for spec in (
@@ -240,7 +245,7 @@ class MesoNetDetector(Detector[np.ndarray, float]):
         if name not in MESONET_SPECS:
             raise ValueError(f"unknown MesoNet '{name}'; known: {sorted(MESONET_SPECS)}")
         self.spec = MESONET_SPECS[name]
-        self.weight_file = WeightFile(Path(models_dir), self.spec.relative_path)
+        self.weight_file = WeightFile.named(Path(models_dir), name, self.spec.default_path)
         self.threads = threads
         self._model: Any = None
         self._forward: Any = None
@@ -291,3 +296,23 @@ class MesoNetDetector(Detector[np.ndarray, float]):
     def _predict(self, inputs: Sequence[np.ndarray]) -> list[float]:
         p_real = self.real_probabilities(inputs)
         return [float(np.clip(1.0 - p, 0.0, 1.0)) for p in p_real]
+
+
+def _register_members() -> None:
+    for spec in MESONET_SPECS.values():
+
+        def build(context: DetectorContext, _: NoOptions, name: str = spec.name) -> MesoNetDetector:
+            return MesoNetDetector(context.models_dir, name, threads=context.threads)
+
+        REGISTRY.add(
+            Registration(
+                name=spec.name.replace("-", "_"),
+                kind=DetectorKind.face_classifier,
+                factory=build,
+                options=NoOptions,
+                summary=f"MesoNet {spec.arch} trained on {spec.trained_on} (one weight file)",
+            )
+        )
+
+
+_register_members()

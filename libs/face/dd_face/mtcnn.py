@@ -15,10 +15,11 @@ from typing import Any
 
 import cv2
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from dd_contracts import ModelInfo, WeightsState
 from dd_face.types import FaceBox
-from dd_inference import Detector
+from dd_inference import Detector, DetectorContext, DetectorKind, register
 from dd_inference.runtime import configure_torch
 
 NET_FILES = ("pnet.pt", "rnet.pt", "onet.pt")
@@ -141,14 +142,16 @@ class MtcnnFaceDetector(Detector[np.ndarray, list[FaceBox]]):
         cv2.circle(frame, (side // 2, side // 2), side // 6, (200, 160, 140), -1)
         self.predict_batch([frame])
 
-    def _detect_group(self, frames: Sequence[np.ndarray]) -> list[list[FaceBox]]:
+    def _detect_group(
+        self, frames: Sequence[np.ndarray], max_side: int | None
+    ) -> list[list[FaceBox]]:
         """Frames of one size: one MTCNN call for all of them."""
         import torch
         from facenet_pytorch.models.utils.detect_face import detect_face
 
         assert self._nets is not None
         height, width = frames[0].shape[:2]
-        scale = detection_scale(width, height, self.max_side)
+        scale = detection_scale(width, height, max_side)
         if scale < 1.0:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
             small = [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames]
@@ -174,7 +177,17 @@ class MtcnnFaceDetector(Detector[np.ndarray, list[FaceBox]]):
             results.append(faces)
         return results
 
+    def detect(self, frames: Sequence[np.ndarray], max_side: int | None) -> list[list[FaceBox]]:
+        """predict_batch() with the detection side chosen per call (the video service
+        picks it from each video's resolution; the loaded nets are shared)."""
+        if not self.loaded:
+            self.load()
+        return self._detect(frames, max_side) if frames else []
+
     def _predict(self, inputs: Sequence[np.ndarray]) -> list[list[FaceBox]]:
+        return self._detect(inputs, self.max_side)
+
+    def _detect(self, inputs: Sequence[np.ndarray], max_side: int | None) -> list[list[FaceBox]]:
         for frame in inputs:
             if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
                 raise ValueError(f"expected RGB uint8 HxWx3, got {frame.dtype} {frame.shape}")
@@ -185,7 +198,23 @@ class MtcnnFaceDetector(Detector[np.ndarray, list[FaceBox]]):
         out: list[list[FaceBox]] = [[] for _ in inputs]
         for indices in groups.values():
             for i, faces in zip(
-                indices, self._detect_group([inputs[i] for i in indices]), strict=True
+                indices, self._detect_group([inputs[i] for i in indices], max_side), strict=True
             ):
                 out[i] = faces
         return out
+
+
+class MtcnnOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_confidence: float = Field(default=0.9, ge=0.0, le=1.0)
+    # Faces with a shorter side below this (full-resolution pixels) are dropped.
+    min_face_px: int = Field(default=32, ge=1)
+    # Longer side frames are downscaled to for detection; None: never downscale.
+    max_side: int | None = Field(default=640, ge=32)
+
+
+@register("mtcnn", kind=DetectorKind.face_detector, options=MtcnnOptions)
+def _build_mtcnn(context: DetectorContext, options: MtcnnOptions) -> MtcnnFaceDetector:
+    """MTCNN face detector (facenet-pytorch's bundled P/R/O-Net weights)."""
+    return MtcnnFaceDetector(**options.model_dump(), threads=context.threads)

@@ -39,6 +39,12 @@ class Detector(abc.ABC, Generic[InputT, ResultT]):
     def info(self) -> ModelInfo:
         """Name, version, SHA-256 and weight state; valid before and after load()."""
 
+    @property
+    def components(self) -> list[ModelInfo]:
+        """Every model this detector reports: itself, and for a composite (an ensemble)
+        each member first. Listed in /v1/model and in each result."""
+        return [self.info]
+
     @abc.abstractmethod
     def _load(self) -> None:
         """Build the model and read its weights. Raise WeightsMissing if they are absent."""

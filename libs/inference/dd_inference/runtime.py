@@ -8,6 +8,7 @@ import contextlib
 import importlib.util
 import logging
 import os
+from collections.abc import Mapping
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +60,50 @@ def tcmalloc_path() -> str | None:
     return None
 
 
+# Without tcmalloc, glibc's own allocator gets most of the way there when told to keep big
+# blocks on its heap (no mmap below 1 GiB) and never to give freed memory back (trim above
+# 4 GiB). Measured on the audio service (113 s clip, 2 cores): 8.1-8.5 -> 12.8-13.5 audio-s
+# per wall-s, no package needed. glibc reads GLIBC_TUNABLES once, at process start, so this
+# is an environment for child processes (run_stack, Dockerfiles, Kubernetes manifests).
+GLIBC_TUNABLES_FAST = (
+    "glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=4294967296"
+)
+
+
+def allocator_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The allocator variables to add to ``env`` for a model-service process.
+
+    ``DD_ALLOCATOR``: ``auto`` (default: tcmalloc when installed, else glibc tunables),
+    ``tcmalloc``, ``glibc`` (tunables only) or ``system`` (leave the allocator alone).
+    Variables the caller already set win.
+    """
+    choice = env.get("DD_ALLOCATOR", "auto")
+    if choice == "system":
+        return {}
+    added: dict[str, str] = {}
+    library = tcmalloc_path() if choice in ("auto", "tcmalloc") else None
+    if library is not None:
+        preload = env.get("LD_PRELOAD", "")
+        if library not in preload.split(":"):
+            added["LD_PRELOAD"] = f"{library}:{preload}".rstrip(":")
+    elif "GLIBC_TUNABLES" not in env:
+        added["GLIBC_TUNABLES"] = GLIBC_TUNABLES_FAST
+    elif "glibc.malloc.mmap_threshold" not in env["GLIBC_TUNABLES"]:
+        added["GLIBC_TUNABLES"] = f"{env['GLIBC_TUNABLES']}:{GLIBC_TUNABLES_FAST}"
+    return added
+
+
 def preload_env(env: dict[str, str]) -> dict[str, str]:
-    """`env` with tcmalloc preloaded, unless DD_ALLOCATOR=system or it is not installed."""
-    library = tcmalloc_path()
-    if library is None or env.get("DD_ALLOCATOR", "tcmalloc") == "system":
-        return env
-    preload = env.get("LD_PRELOAD", "")
-    if library not in preload.split(":"):
-        env = {**env, "LD_PRELOAD": f"{library}:{preload}".rstrip(":")}
-    return env
+    """``env`` with the fast allocator path for a model service: tcmalloc preloaded when
+    installed, else glibc's malloc tunables; unchanged with ``DD_ALLOCATOR=system``."""
+    added = allocator_env(env)
+    return {**env, **added} if added else env
+
+
+def allocator_in_use() -> str:
+    """What this process runs with, for reports: 'tcmalloc', 'glibc-tunables' or 'glibc'."""
+    if any("tcmalloc" in part for part in os.environ.get("LD_PRELOAD", "").split(":")):
+        return "tcmalloc"
+    if "glibc.malloc.mmap_threshold" in os.environ.get("GLIBC_TUNABLES", ""):
+        return "glibc-tunables"
+    return "glibc"

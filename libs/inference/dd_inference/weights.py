@@ -11,6 +11,26 @@ from pathlib import Path
 from dd_inference.detector import WeightsMissing
 
 _CHUNK = 1 << 20
+# The manifest committed with the code: used when a models folder has none of its own
+# (a Docker volume, a test's temporary folder), so names still resolve to paths.
+REPO_MANIFEST = Path(__file__).resolve().parents[3] / "models" / "manifest.json"
+
+
+@lru_cache(maxsize=8)
+def _manifest_files(path: str, mtime_ns: int) -> dict[str, str]:
+    entries = json.loads(Path(path).read_text())["files"]
+    return {str(e["name"]): str(e["file"]) for e in entries if "name" in e}
+
+
+def manifest_path(models_dir: Path, name: str) -> str | None:
+    """The relative path models/manifest.json gives the weight file called ``name``
+    (the models folder's own manifest first, then the repository's), or None."""
+    for manifest in (Path(models_dir) / "manifest.json", REPO_MANIFEST):
+        if manifest.is_file():
+            found = _manifest_files(str(manifest), manifest.stat().st_mtime_ns).get(name)
+            if found is not None:
+                return found
+    return None
 
 
 def sha256_file(path: Path) -> str:
@@ -36,6 +56,15 @@ class WeightFile:
     @property
     def path(self) -> Path:
         return self.models_dir / self.relative_path
+
+    @classmethod
+    def named(cls, models_dir: Path, name: str, default: str | None = None) -> WeightFile:
+        """The weight file the manifest lists as ``name``; ``default`` (a relative path)
+        for files the manifest does not pin, such as locally trained seed models."""
+        relative = manifest_path(models_dir, name) or default
+        if relative is None:
+            raise ValueError(f"models/manifest.json lists no weight file named {name!r}")
+        return cls(Path(models_dir), relative)
 
     def exists(self) -> bool:
         return self.path.is_file()

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dd_contracts import ErrorBody
+from dd_contracts.catalogue import CATALOGUE, ErrorType, status_of
 from dd_inference import MediaRejected
 from dd_service_kit.request_id import current_request_id
 
@@ -20,7 +21,8 @@ log = logging.getLogger(__name__)
 
 class AppError(Exception):
     """Base of every error an app raises on purpose. Each app subclasses it once
-    (GatewayError, FusionError, ...) and raises subclasses or instances of that."""
+    (GatewayError, FusionError, ...) or raises it with a catalogue type. The status
+    defaults to the catalogue's status for the type (dd_contracts.catalogue)."""
 
     status_code: int = 500
     type: str = "internal_error"
@@ -29,35 +31,39 @@ class AppError(Exception):
         self,
         detail: str,
         *,
-        type: str | None = None,
+        type: ErrorType | str | None = None,
         status_code: int | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         if type is not None:
-            self.type = type
+            self.type = str(type)
+            if status_code is None:
+                status_code = status_of(type)
         if status_code is not None:
             self.status_code = status_code
         self.headers = headers or {}
 
 
 def error_response(
-    status_code: int, type: str, detail: str, headers: dict[str, str] | None = None
+    status_code: int, type: ErrorType | str, detail: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    body = ErrorBody(type=type, detail=detail, request_id=current_request_id())
+    body = ErrorBody(type=str(type), detail=detail, request_id=current_request_id())
     return JSONResponse(status_code=status_code, content=body.model_dump(), headers=headers)
 
 
 _HTTP_TYPES = {
-    400: "bad_request",
-    401: "unauthorized",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    429: "rate_limited",
-    503: "unavailable",
+    400: ErrorType.bad_request,
+    401: ErrorType.unauthorized,
+    403: ErrorType.forbidden,
+    404: ErrorType.not_found,
+    405: ErrorType.method_not_allowed,
+    413: ErrorType.payload_too_large,
+    415: ErrorType.unsupported_media_type,
+    416: ErrorType.range_not_satisfiable,
+    429: ErrorType.rate_limited,
+    503: ErrorType.unavailable,
 }
 
 
@@ -76,22 +82,24 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(MediaRejected)
     async def _media_rejected(_: Request, exc: MediaRejected) -> JSONResponse:
-        return error_response(exc.status_code, exc.type, exc.detail)
+        return error_response(exc.status_code, exc.type.value, exc.detail)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(422, "validation_error", _validation_sentence(exc))
+        return error_response(422, ErrorType.validation_error, _validation_sentence(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        type_ = _HTTP_TYPES.get(exc.status_code, "http_error")
+        fallback = ErrorType.internal_error if exc.status_code >= 500 else ErrorType.bad_request
+        type_ = str(_HTTP_TYPES.get(exc.status_code, fallback))
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         return error_response(exc.status_code, type_, detail, getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return error_response(500, "internal_error", "An unexpected error occurred.")
+        spec = CATALOGUE[ErrorType.internal_error]
+        return error_response(spec.status, ErrorType.internal_error, spec.sentence)
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -20,6 +20,12 @@ Policy for broken input, decided here once:
 - A stream that breaks after at least ``MIN_TRUNCATED_S`` of audio is kept (``truncated``),
   because a cut-off recording can still be judged; the analyzer flags it.
 - A video container with no audio stream -> ``NoAudioStream`` (not an error).
+
+Untrusted input is handled with dd_mediaguard: ``preflight`` checks the container's
+structure first (an MP4 whose sample tables declare 10 M samples in 1.5 KB is refused
+before FFmpeg builds an index for them), then PyAV runs in a bounded worker process
+(memory, CPU and wall-clock limits from ``dd_contracts.limits.MediaLimits``); a decode
+that goes over is refused with ``parse_limit_exceeded`` and its worker is replaced.
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ import av
 import av.error
 import numpy as np
 
+from dd_contracts.limits import MediaLimits
 from dd_inference import MediaRejected
+from dd_mediaguard import bounded, default_pool, preflight, reason
 
 TARGET_RATE = 16_000
 MIN_TRUNCATED_S = 1.0
@@ -96,7 +104,9 @@ def _reject_unopenable(path: Path, exc: Exception) -> MediaRejected:
     with path.open("rb") as handle:
         head = handle.read(16)
     if _looks_like_media(head):
-        return MediaRejected("corrupt_media", f"the media file cannot be parsed ({exc})", 422)
+        return MediaRejected(
+            "corrupt_media", f"the media file cannot be parsed ({reason(exc)})", 422
+        )
     return MediaRejected(
         "unsupported_media_type", "the file is not an audio or video file we can read", 415
     )
@@ -115,16 +125,33 @@ def _claimed_duration_s(container: av.container.InputContainer, stream: av.Audio
     return claimed
 
 
+def media_limits(limits: DecodeLimits) -> MediaLimits:
+    """The shared limits table (``DD_LIMIT_*``) with this service's own limits on top."""
+    return MediaLimits.from_env().model_copy(
+        update={"max_audio_bytes": limits.max_bytes, "max_duration_s": limits.max_duration_s}
+    )
+
+
 def decode_audio(path: Path, limits: DecodeLimits | None = None) -> DecodedAudio | NoAudioStream:
     """Decode ``path`` (detected by content, never by name) to 16 kHz mono float32."""
     limits = limits or DecodeLimits()
+    path = Path(path)
     size = path.stat().st_size
     if size == 0:
         raise MediaRejected("empty_media", "the file is empty", 400)
     if size > limits.max_bytes:
         raise MediaRejected(
-            "media_too_large", f"the file is {size} bytes; the limit is {limits.max_bytes}", 413
+            "payload_too_large", f"the file is {size} bytes; the limit is {limits.max_bytes}", 413
         )
+    media = media_limits(limits)
+    # The audio service also reads the sound track of videos: the video byte limit
+    # applies to those (the service's own max_bytes was checked above).
+    preflight(path, None, media)
+    return bounded(_decode, path, limits, limits=media)
+
+
+def _decode(path: Path, limits: DecodeLimits) -> DecodedAudio | NoAudioStream:
+    """PyAV's part, run in a bounded worker."""
     try:
         container = av.open(str(path), mode="r", metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
@@ -198,11 +225,17 @@ def _decode_stream(
     except av.error.FFmpegError as exc:
         if total < MIN_TRUNCATED_S * TARGET_RATE:
             raise MediaRejected(
-                "corrupt_media", f"the audio stream cannot be decoded ({exc})", 422
+                "corrupt_media", f"the audio stream cannot be decoded ({reason(exc)})", 422
             ) from exc
         truncated = True
     if total == 0:
-        raise MediaRejected("corrupt_media", f"{path.name} holds no audio data", 422)
+        raise MediaRejected("corrupt_media", "the file holds no audio data", 422)
     samples = np.concatenate(chunks)  # a copy: frame buffers are not ours to keep
     # Clip decoder overshoot (lossy codecs can exceed full scale slightly).
     return np.clip(samples, -1.0, 1.0, out=samples), truncated
+
+
+def warm_workers() -> None:
+    """Start the bounded parser workers now (call from the analyzer's warm-up), so the
+    first upload does not wait for the worker processes to start (~0.5-1.5 s)."""
+    default_pool(("dd_audio.decode",)).warm()

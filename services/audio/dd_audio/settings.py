@@ -1,22 +1,36 @@
-from pydantic_settings import SettingsConfigDict
+from typing import Annotated
 
-from dd_service_kit.inference_app import InferenceSettings
+from pydantic import Field, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from dd_service_kit.inference_app import InferenceSettings, shared_limits
 
 
 class AudioSettings(InferenceSettings):
+    """AUDIO_* variables. Detectors score 4 s windows (kind audio_window); options per
+    detector as AUDIO_DETECTOR_OPTIONS__<NAME>__<OPTION>, e.g. ..._AASIST__VARIANT=AASIST-L."""
+
     model_config = SettingsConfigDict(env_prefix="AUDIO_", extra="ignore")
 
     port: int = 8002
-    max_upload_bytes: int = 200 * 1024 * 1024
-    max_duration_s: float = 600.0
-    variant: str = "AASIST"  # or "AASIST-L"
-    hop: int | None = None  # samples; None = the analyzer's default
+    max_upload_bytes: int = Field(default_factory=lambda: shared_limits().max_audio_bytes)
+    max_duration_s: float = Field(default_factory=lambda: shared_limits().max_duration_s)
+    # The seed spectrogram CNN runs and is listed, but ships untrained and is excluded
+    # from the verdict until a weights file is given.
+    detectors: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["aasist", "spectrogram_cnn"]
+    )
+    hop: int | None = None  # samples; None = windows.DEFAULT_HOP
     # Batch 1 measured fastest on 2 cores (bench/audio.py): AASIST's first encoder block
     # already fills the caches with one 4 s window.
     batch_size: int = 1
-    channels_last: bool = True
     spectrogram: bool = True
-    # The seed design's spectrogram CNN: runs and is listed, but ships untrained and is
-    # excluded from the verdict until a weights file is given.
-    cnn: bool = True
-    cnn_weights: str | None = None
+    # Older switch, still honoured: AUDIO_CNN=false removes spectrogram_cnn from the
+    # detectors (images without TensorFlow set it). AUDIO_DETECTORS=aasist says the same.
+    cnn: bool | None = None
+
+    @model_validator(mode="after")
+    def _legacy_cnn_switch(self) -> "AudioSettings":
+        if self.cnn is False:
+            self.detectors = [d for d in self.detectors if d.replace("-", "_") != "spectrogram_cnn"]
+        return self

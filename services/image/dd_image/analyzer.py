@@ -1,14 +1,23 @@
-"""The image service's analyzer: decode -> find faces -> crop -> MesoNet ensemble.
+"""The image service's analyzer: decode -> find faces and crop -> classify -> aggregate.
 
+Assembled from the detector registry (see ``build_analyzer``): a face detector, the face
+classifiers (the MesoNet ensemble by default) and, optionally, whole-image classifiers.
 Plain Python (no FastAPI): the HTTP layer wraps one ImageAnalyzer per process.
+
+Faceless pictures: the face classifiers were trained on face crops, so their output on a
+whole landscape means nothing. Without a face, and without a whole-image classifier
+configured, the picture is reported as not assessed (``no_signal``, flag ``no_face``),
+never as a score.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
 
 from dd_contracts import (
     Box,
@@ -20,118 +29,133 @@ from dd_contracts import (
     ModelInfo,
     ModelScore,
 )
-from dd_face import (
-    DEFAULT_MEMBERS,
-    FaceForgeryEnsemble,
-    FaceScore,
-    MtcnnFaceDetector,
-    crop_face,
-    whole_frame_crop,
-)
-from dd_image.decode import decode_image
-from dd_inference import ProgressCallback
+from dd_face import FaceBox, FaceScore, classify_faces, crop_face
+from dd_image.condition import jpeg_quality
+from dd_image.decode import DecodedImage, decode_image, warm_workers
+from dd_image.settings import ImageSettings
+from dd_inference import DetectorKind, Plugged, StagedAnalyzer, StageRun, counts
 
-# How much an image score should count in fusion. With a face, MesoNet judges what it
-# was trained on (face crops): full weight. Without one it judges the centre of the whole
-# frame, which is outside its training distribution: the number is kept (a face-less
-# manipulated image is still worth a look) but counts half.
+# How much an image score should count in fusion: a face of a size MesoNet was trained
+# on counts fully; a small face counts in proportion to its side (never below the floor).
 CONFIDENCE_WITH_FACE = 1.0
-CONFIDENCE_NO_FACE = 0.5
+CONFIDENCE_SMALL_FACE_FLOOR = 0.3
 AGGREGATION_FACES = "max over faces: the image is as suspicious as its most suspicious face"
-AGGREGATION_NO_FACE = "no face found: the centre square of the whole frame was judged"
+AGGREGATION_WHOLE = "whole-image classifiers judged the picture"
+AGGREGATION_NOT_ASSESSED = "no face found: the face classifiers do not apply; not assessed"
+NO_FACE_REASON = "No face was found; the face detectors do not apply to this picture."
 
 
 @dataclass(frozen=True)
-class ImageLimits:
-    max_bytes: int = 25 * 1024 * 1024
-    max_pixels: int = 40_000_000  # ~ a 7700x5200 photo; far above any phone camera
+class ImagePipeline:
+    """What the image pipeline does with the detectors' outputs (not detector options)."""
 
-
-@dataclass(frozen=True)
-class FaceOptions:
-    min_confidence: float = 0.9
-    min_face_px: int = 32
-    detect_max_side: int | None = 1024  # stills: afford more detail than video (640)
+    max_bytes: int = 50 * 1024 * 1024
+    max_pixels: int = 40_000_000
     crop_margin: float = 0.2
-    max_faces: int = 16  # bounds the classifier batch on crowd photos (largest kept)
-    members: Sequence[str] = DEFAULT_MEMBERS
+    max_faces: int = 16
+    small_face_px: int = 64
+
+    @classmethod
+    def from_settings(cls, settings: ImageSettings) -> ImagePipeline:
+        return cls(
+            max_bytes=settings.max_upload_bytes,
+            max_pixels=settings.max_pixels,
+            crop_margin=settings.crop_margin,
+            max_faces=settings.max_faces,
+            small_face_px=settings.small_face_px,
+        )
 
 
-def _ms(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000.0, 2)
+@dataclass
+class Decoded:
+    image: DecodedImage
+    jpeg_quality: float | None
+
+
+@dataclass
+class Prepared:
+    rgb: np.ndarray  # the picture itself (a reference), for whole-image classifiers
+    boxes: list[FaceBox] = field(default_factory=list)
+    crops: list[np.ndarray] = field(default_factory=list)
+
+
+@dataclass
+class Scored:
+    faces: list[FaceScore]
+    whole: list[tuple[ModelInfo, float]]
 
 
 def _model_scores(score: FaceScore) -> list[ModelScore]:
     return [ModelScore(model=name, fake_probability=p) for name, p in score.per_model.items()]
 
 
-class ImageAnalyzer:
+def _side(box: FaceBox) -> float:
+    return min(box.width, box.height)
+
+
+class ImageAnalyzer(StagedAnalyzer[Decoded, Prepared, Scored]):
     """dd_inference.Analyzer for still images."""
 
-    def __init__(
-        self,
-        models_dir: Path,
-        threads: int = 1,
-        limits: ImageLimits | None = None,
-        face: FaceOptions | None = None,
-    ) -> None:
-        self.limits = limits or ImageLimits()
-        self.face = face or FaceOptions()
-        self.detector = MtcnnFaceDetector(
-            min_confidence=self.face.min_confidence,
-            min_face_px=self.face.min_face_px,
-            max_side=self.face.detect_max_side,
-            threads=threads,
-        )
-        self.ensemble = FaceForgeryEnsemble.mesonet(
-            Path(models_dir), names=self.face.members, threads=threads
-        )
+    modality = Modality.image
+    accepts = frozenset(
+        {DetectorKind.face_detector, DetectorKind.face_classifier, DetectorKind.image_classifier}
+    )
+    stage_labels: ClassVar[Mapping[str, str]] = {"preprocess": "detect", "forward": "classify"}
+    progress_shares: ClassVar[Mapping[str, float]] = {
+        "decode": 0.2,
+        "preprocess": 0.4,
+        "forward": 0.35,
+        "aggregate": 0.05,
+    }
 
-    def load(self) -> None:
-        # torch (MTCNN) before tensorflow (MesoNet): see dd_face.mesonet on import order.
-        self.detector.load()
-        self.ensemble.load()  # raises WeightsMissing if a MesoNet .h5 is absent
+    def __init__(self, detectors: Sequence[Plugged], pipeline: ImagePipeline | None = None):
+        super().__init__(detectors)
+        self.pipeline = pipeline or ImagePipeline()
+        finders = self.of_kind(DetectorKind.face_detector)
+        self.classifiers = [p.detector for p in self.of_kind(DetectorKind.face_classifier)]
+        self.whole_image = [p.detector for p in self.of_kind(DetectorKind.image_classifier)]
+        if len(finders) > 1:
+            raise ValueError(f"one face detector at most, got {[p.name for p in finders]}")
+        if self.classifiers and not finders:
+            raise ValueError("face classifiers need a face detector (e.g. 'mtcnn')")
+        if not self.classifiers and not self.whole_image:
+            raise ValueError("no face or whole-image classifier is enabled")
+        self.finder: Any = finders[0].detector if finders and self.classifiers else None
+
+    # -- stages --------------------------------------------------------------------------
 
     def warmup(self) -> None:
-        self.load()
-        self.detector.warmup()
-        self.ensemble.warmup()
+        super().warmup()
+        # Start the bounded decode workers now, not on the first upload (~1 s).
+        warm_workers()
 
-    @property
-    def models(self) -> list[ModelInfo]:
-        return [self.detector.info, *self.ensemble.members]
+    def decode(self, path: Path, run: StageRun) -> Decoded:
+        image = decode_image(path, self.pipeline.max_pixels, self.pipeline.max_bytes)
+        quality = jpeg_quality(path) if image.format == "jpeg" else None
+        return Decoded(image, quality)
 
-    def analyze(self, path: Path, progress: ProgressCallback | None = None) -> ModalityResult:
-        def report(fraction: float) -> None:
-            if progress is not None:
-                progress(fraction)
-
-        self.load()
-        t_total = time.perf_counter()
-        latencies: dict[str, float] = {}
-
-        t = time.perf_counter()
-        image = decode_image(Path(path), self.limits.max_pixels, self.limits.max_bytes)
-        latencies["decode"] = _ms(t)
-        report(0.2)
-
-        t = time.perf_counter()
-        boxes = self.detector.predict_batch([image.rgb])[0]
+    def preprocess(self, decoded: Decoded, run: StageRun) -> Prepared:
+        rgb = decoded.image.rgb
+        if self.finder is None:
+            return Prepared(rgb)
+        boxes = self.finder.predict_batch([rgb])[0]
         # Largest faces first: if a crowd exceeds max_faces, the tiny ones go.
         boxes = sorted(boxes, key=lambda b: b.width * b.height, reverse=True)
-        boxes = boxes[: self.face.max_faces]
-        latencies["detect"] = _ms(t)
-        report(0.6)
+        boxes = boxes[: self.pipeline.max_faces]
+        crops = [crop_face(rgb, b, margin=self.pipeline.crop_margin) for b in boxes]
+        return Prepared(rgb, boxes, crops)
 
-        t = time.perf_counter()
-        if boxes:
-            crops = [crop_face(image.rgb, b, margin=self.face.crop_margin) for b in boxes]
-        else:
-            crops = [whole_frame_crop(image.rgb)]
-        scores = self.ensemble.predict_batch(crops)  # every crop in one batch
-        latencies["classify"] = _ms(t)
-        report(0.95)
+    def forward(self, prepared: Prepared, run: StageRun) -> Scored:
+        faces = classify_faces(self.classifiers, prepared.crops)  # every crop in one batch
+        whole: list[tuple[ModelInfo, float]] = []
+        for detector in self.whole_image:
+            whole.append((detector.info, float(detector.predict_batch([prepared.rgb])[0])))
+        return Scored(faces, whole)
 
+    def aggregate(
+        self, decoded: Decoded, prepared: Prepared, scored: Scored, run: StageRun
+    ) -> ModalityResult:
+        image = decoded.image
         faces = [
             FaceEvidence(
                 box=Box(x1=b.x1, y1=b.y1, x2=b.x2, y2=b.y2),
@@ -139,30 +163,77 @@ class ImageAnalyzer:
                 fake_probability=s.fake_probability,
                 scores=_model_scores(s),
             )
-            for b, s in zip(boxes, scores if boxes else [], strict=True)
+            for b, s in zip(prepared.boxes, scored.faces, strict=True)
         ]
+        condition: dict[str, float | str] = {
+            "width": float(image.width),
+            "height": float(image.height),
+            "format": image.format,
+        }
+        if prepared.boxes:
+            condition["face_px"] = round(max(_side(b) for b in prepared.boxes), 1)
+        if decoded.jpeg_quality is not None:
+            condition["jpeg_quality"] = decoded.jpeg_quality
         no_face = not faces
-        fake_probability = (
-            scores[0].fake_probability if no_face else max(f.fake_probability for f in faces)
-        )
         evidence = ImageEvidence(
             width=image.width,
             height=image.height,
             format=image.format,
             faces=faces,
             no_face=no_face,
-            whole_frame_scores=_model_scores(scores[0]) if no_face else None,
-            aggregation=AGGREGATION_NO_FACE if no_face else AGGREGATION_FACES,
+            whole_frame_scores=[
+                ModelScore(model=info.name, fake_probability=p) for info, p in scored.whole
+            ]
+            or None,
+            aggregation=AGGREGATION_FACES,
         )
-        latencies["total"] = _ms(t_total)
-        report(1.0)
+        base = {"modality": Modality.image, "evidence": evidence, "condition": condition}
+        flags = ["no_face"] if no_face else []
+
+        face_counts = bool(faces) and any(counts(c.info) for c in self.classifiers)
+        whole_counted = [p for info, p in scored.whole if counts(info)]
+        candidates = ([f.fake_probability for f in faces] if face_counts else []) + whole_counted
+        if not faces and not scored.whole:
+            evidence.aggregation = AGGREGATION_NOT_ASSESSED
+            return ModalityResult(
+                status=ModalityStatus.no_signal, flags=flags, reason=NO_FACE_REASON, **base
+            )
+        if no_face:
+            evidence.aggregation = AGGREGATION_WHOLE
+        elif scored.whole:
+            evidence.aggregation = f"{AGGREGATION_FACES}; {AGGREGATION_WHOLE} (max of both)"
+        if not candidates:  # only untrained detectors ran: shown, never used in a verdict
+            shown = [f.fake_probability for f in faces] + [p for _, p in scored.whole]
+            return ModalityResult(
+                status=ModalityStatus.untrained,
+                fake_probability=max(shown),
+                flags=flags,
+                reason="Only detectors without trained weights ran on this picture.",
+                **base,
+            )
+        confidence = CONFIDENCE_WITH_FACE
+        if face_counts:
+            worst = max(range(len(faces)), key=lambda i: faces[i].fake_probability)
+            side = _side(prepared.boxes[worst])
+            if side < self.pipeline.small_face_px:
+                flags.append("small_face")
+                if faces[worst].fake_probability == max(candidates):
+                    confidence = max(
+                        CONFIDENCE_SMALL_FACE_FLOOR, round(side / self.pipeline.small_face_px, 3)
+                    )
         return ModalityResult(
-            modality=Modality.image,
             status=ModalityStatus.ok,
-            fake_probability=fake_probability,
-            confidence=CONFIDENCE_NO_FACE if no_face else CONFIDENCE_WITH_FACE,
-            flags=["no_face"] if no_face else [],
-            models=[*self.models, self.ensemble.info],
-            latencies_ms=latencies,
-            evidence=evidence,
+            fake_probability=max(candidates),
+            confidence=confidence,
+            flags=flags,
+            **base,
         )
+
+
+def build_analyzer(settings: ImageSettings) -> ImageAnalyzer:
+    """The image analyzer the settings describe, its detectors built by the registry."""
+    import dd_image.detectors  # noqa: F401  (registers the detectors this service ships)
+
+    return ImageAnalyzer(
+        settings.build_detectors(ImageAnalyzer.accepts), ImagePipeline.from_settings(settings)
+    )

@@ -1,8 +1,14 @@
 """Image decoding with hard limits: bytes in, upright RGB uint8 pixels out.
 
 Every failure becomes dd_inference.MediaRejected with a machine-readable type; nothing
-else escapes. The pixel limit is checked on the header, before any pixel is decoded, so a
-small file that claims 20000x20000 costs nothing.
+else escapes. Two layers of defence, both from dd_mediaguard:
+
+1. ``preflight`` walks the file's structure in pure Python before Pillow sees it: chunk and
+   segment counts (a PNG of a million empty chunks), and pixels weighed by their sample
+   format (a small float TIFF that decodes to hundreds of MB).
+2. Pillow then runs in a bounded worker process (memory, CPU and wall-clock limits from
+   ``dd_contracts.limits.MediaLimits``); a decoder that goes over is killed and replaced,
+   and the request is refused with ``parse_limit_exceeded``.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from dd_contracts.limits import MediaLimits
 from dd_inference import MediaRejected
+from dd_mediaguard import bounded, default_pool, preflight, reason
 
 # Pillow format ids we open (Image.open tries only these plugins). MPO is how Pillow
 # names multi-picture JPEGs from many cameras; we report it as JPEG.
@@ -53,14 +61,21 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     if mode == "RGB":
         return image
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        values = np.asarray(image, dtype=np.float64)
+        # float32 and in place: one working copy (4 bytes a pixel), not three float64 ones.
+        values = np.asarray(image).astype(np.float32)
         top = float(values.max()) if values.size else 0.0
         # 16-bit data is scaled by its nominal range, 32-bit int/float by what it holds.
         scale = 255.0 / 65535.0 if mode.startswith("I;16") or top > 255.0 else 1.0
         if mode == "F" and top <= 1.0:
             scale = 255.0
-        grey = np.clip(values * scale, 0, 255).astype(np.uint8)
-        return Image.fromarray(np.repeat(grey[:, :, None], 3, axis=2), "RGB")
+        np.multiply(values, scale, out=values)
+        np.nan_to_num(values, copy=False, nan=0.0)
+        np.clip(values, 0, 255, out=values)
+        grey = values.astype(np.uint8)
+        del values
+        rgb = np.empty((*grey.shape, 3), dtype=np.uint8)
+        rgb[...] = grey[:, :, None]
+        return Image.fromarray(rgb, "RGB")
     if mode in ("P", "PA", "LA", "La"):
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "RGBa"):
@@ -79,7 +94,7 @@ def _open(path: Path) -> Image.Image:
             return Image.open(path, formats=list(ACCEPTED_FORMATS))
     except Image.DecompressionBombError as exc:
         raise MediaRejected(
-            "decompression_bomb", f"The image is too large to decode: {exc}", 413
+            "decompression_bomb", f"The image is too large to decode: {reason(exc)}", 413
         ) from exc
     except UnidentifiedImageError as exc:
         with path.open("rb") as handle:
@@ -97,12 +112,22 @@ def _open(path: Path) -> Image.Image:
         raise MediaRejected("corrupt_media", "The image header cannot be read.", 422) from exc
 
 
+def media_limits(max_pixels: int, max_bytes: int) -> MediaLimits:
+    """The shared limits table (``DD_LIMIT_*``) with this service's own pixel and byte
+    limits on top."""
+    return MediaLimits.from_env().model_copy(
+        update={"max_image_pixels": max_pixels, "max_image_bytes": max_bytes}
+    )
+
+
 def decode_image(path: Path, max_pixels: int, max_bytes: int) -> DecodedImage:
     """Decode ``path`` (first frame of animations), upright and RGB.
 
-    Raises MediaRejected: empty_media (400), media_too_large (413, bytes),
-    decompression_bomb (413, width*height > max_pixels, from the header),
-    unsupported_media_type (415), corrupt_media (422, truncated or undecodable)."""
+    Raises MediaRejected: empty_media (400), payload_too_large (413, bytes),
+    decompression_bomb (413, width*height > max_pixels or decoded bytes over the limit,
+    from the header), parse_limit_exceeded (422, the decoder went over its memory, CPU or
+    time bound), unsupported_media_type (415), corrupt_media (422, truncated or
+    undecodable)."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -112,8 +137,15 @@ def decode_image(path: Path, max_pixels: int, max_bytes: int) -> DecodedImage:
         raise MediaRejected("empty_media", "The file is empty.", 400)
     if size > max_bytes:
         raise MediaRejected(
-            "media_too_large", f"The file is {size} bytes; the limit is {max_bytes}.", 413
+            "payload_too_large", f"The file is {size} bytes; the limit is {max_bytes}.", 413
         )
+    limits = media_limits(max_pixels, max_bytes)
+    preflight(path, "image", limits)
+    return bounded(_decode, path, max_pixels, limits=limits)
+
+
+def _decode(path: Path, max_pixels: int) -> DecodedImage:
+    """Pillow's part, run in a bounded worker."""
     # A truncated file must be refused, never half-decoded (a grey lower half would be
     # scored as if it were the picture). Pillow's default; re-asserted in case any code in
     # this process flipped the global.
@@ -144,10 +176,16 @@ def decode_image(path: Path, max_pixels: int, max_bytes: int) -> DecodedImage:
             ) from exc
         except Exception as exc:  # truncated data, bad Huffman codes, broken chunks, ...
             raise MediaRejected(
-                "corrupt_media", f"The image data is damaged or truncated ({exc}).", 422
+                "corrupt_media", f"The image data is damaged or truncated ({reason(exc)}).", 422
             ) from exc
     finally:
         image.close()
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise MediaRejected("corrupt_media", "The image could not be converted to RGB.", 422)
     return DecodedImage(rgb=rgb, width=rgb.shape[1], height=rgb.shape[0], format=fmt)
+
+
+def warm_workers() -> None:
+    """Start the bounded parser workers now (call from the analyzer's warm-up), so the
+    first upload does not wait for the worker processes to start (~0.5-1.5 s)."""
+    default_pool(("dd_image.decode",)).warm()

@@ -18,10 +18,20 @@ Per video: the most suspicious track wins (one forged face makes the video a for
 Tracks seen in fewer than ``min_track_samples`` samples are ignored when a longer track
 exists: a single-sample track is usually a detector false positive (a face on a poster, a
 pattern), and one wild score from it should not decide the video.
+
+Length: a maximum over tracks is a maximum-like statistic, so on its own a long real
+video (more samples -> more spurious short tracks) would be judged fake more often than a
+short one. Two things keep the false-alarm rate from growing with length: every per-track
+rule above is a *share* of the track's samples (never "any k samples"), and a track only
+competes for the maximum when it was seen in at least ``min_track_share`` (25 %) of the
+samples of the longest track, so the number of competing tracks does not grow with the
+video's length. A forged face is on screen for a good part of a forgery; a 2-sample
+flicker in a 10-minute real video is not evidence.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -29,6 +39,7 @@ import numpy as np
 
 CONFIDENT_FAKE = 0.8
 CONFIDENT_REAL = 0.2
+MIN_TRACK_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,7 @@ def score_video(
     track_samples: Mapping[int, Sequence[float]],
     min_track_samples: int = 2,
     min_confident: int = 3,
+    min_track_share: float = MIN_TRACK_SHARE,
 ) -> VideoScore:
     """Score every track, then take the most suspicious eligible one."""
     if not track_samples:
@@ -80,7 +92,7 @@ def score_video(
         p, rule = confident_strategy(scores, min_confident=min_confident)
         tracks.append(TrackScore(track_id, p, len(scores), rule, tuple(float(s) for s in scores)))
     longest = max(t.samples for t in tracks)
-    floor = min(min_track_samples, longest)
+    floor = min(max(min_track_samples, math.ceil(min_track_share * longest)), longest)
     eligible = [t for t in tracks if t.samples >= floor]
     worst = max(eligible, key=lambda t: (t.fake_probability, t.samples))
     return VideoScore(worst.fake_probability, worst.track_id, tuple(tracks))
@@ -93,5 +105,6 @@ def describe(min_track_samples: int = 2, min_confident: int = 3) -> str:
         f"{min_confident} samples and over 40% of them have P(fake) > {CONFIDENT_FAKE}, their "
         f"mean; else if over 90% have P(fake) < {CONFIDENT_REAL}, their mean; else the mean "
         "of all samples. The video takes the most suspicious track seen in at least "
-        f"{min_track_samples} samples (any track if none is that long)."
+        f"{min_track_samples} samples and in at least {MIN_TRACK_SHARE:.0%} as many samples "
+        "as the longest track (any track if none is that long)."
     )

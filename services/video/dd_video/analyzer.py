@@ -1,15 +1,21 @@
 """VideoAnalyzer: a video file in, one ModalityResult (modality 'video') out.
 
-Pipeline: probe + plan (decode.py) → decode the sampled frames in chunks → MTCNN on each
-chunk in one batch (frames downscaled to a side chosen from the resolution) → IoU
-tracking → square face crops → every crop of the video through the MesoNet ensemble in
-large batches → confident-strategy aggregation per track, most suspicious track wins.
+Stages (dd_inference.StagedAnalyzer):
+- decode: probe + plan (decode.py): the packet index and which frames to sample;
+- preprocess ('detect'): decode the sampled frames in chunks -> the face detector on each
+  chunk in one batch (frames downscaled to a side chosen from the resolution) -> IoU
+  tracking -> square face crops; frames are dropped as soon as their faces are cropped;
+- forward ('classify'): every crop through the face classifiers in large batches, and the
+  track detectors (the seed temporal model) over each track;
+- aggregate: confident-strategy per track, most suspicious track wins (aggregate.py).
 
-Frames are dropped as soon as their faces are cropped, so memory holds a few chunks of
-frames plus the 256 px crops, whatever the video's length. Decoding runs in a background
-thread one chunk ahead of detection, so latencies_ms['decode'] (the decoder's own busy
-time) overlaps 'detect' and the stages can add up to more than 'total'. The sound track
-is not judged here (the audio service does that); we only report whether there is one.
+Decoding runs in a background thread one chunk ahead of detection, so latencies_ms
+['decode'] (the decoder's own busy time) overlaps 'detect' and the stages can add up to
+more than 'total'. The sound track is not judged here (the audio service does that).
+
+Small faces: faces smaller than ``small_face_px`` (64 px, the size below which MesoNet's
+256 px input is mostly interpolation) are still judged, flagged ``small_face``, and count
+less; only when no face at all is found is the video reported as having none.
 """
 
 from __future__ import annotations
@@ -18,10 +24,10 @@ import base64
 import math
 import queue
 import threading
-import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -31,49 +37,94 @@ from dd_contracts import (
     Modality,
     ModalityResult,
     ModalityStatus,
-    ModelInfo,
     VideoEvidence,
     VideoThumbnail,
     VideoTimelinePoint,
     VideoTrack,
 )
+from dd_face import classify_faces
 from dd_face.crops import crop_face
-from dd_face.ensemble import DEFAULT_MEMBERS, FaceForgeryEnsemble
-from dd_face.mtcnn import DETECT_MIN_PX, MtcnnFaceDetector
+from dd_face.mtcnn import DETECT_MIN_PX, detection_scale
 from dd_face.types import FaceBox, FaceScore
-from dd_inference import ProgressCallback
+from dd_inference import DetectorKind, Plugged, StagedAnalyzer, StageRun, counts
 from dd_video import aggregate
 from dd_video.decode import (
     DecodedSample,
     DecodeLimits,
+    SamplePlan,
     VideoProbe,
     iter_samples,
     plan_samples,
     probe_video,
+    warm_workers,
 )
 from dd_video.sampling import SamplingConfig
-from dd_video.temporal import TemporalDetector
+from dd_video.settings import VideoSettings
 from dd_video.tracking import IouTracker, TrackedFace
 
-# Share of the progress bar for decode + detect; classification and aggregation follow.
-_DETECT_SHARE = 0.85
 _THUMB_PX = 112
+SMALL_FACE_CONFIDENCE_FLOOR = 0.3
 
 
 def detect_side_for(width: int, height: int, min_face_px: int, floor: int = 320) -> int:
     """Longer side of the frame MTCNN sees, chosen from the resolution.
 
-    MTCNN finds faces down to DETECT_MIN_PX (20 px) in the frame it is given; faces
-    smaller than ``min_face_px`` in the full frame are dropped anyway (too few pixels for
-    MesoNet), so the frame can shrink until a ``min_face_px`` face measures 20 px. MTCNN's
-    cost grows with the pixel count, so this is the cheapest side that loses no face we
-    would keep: with 64 px faces, 1280x720 → 416, 1920x1080 → 608. Rounded up to a
-    multiple of 32 so a handful of detector sizes serve every video.
+    MTCNN finds faces down to DETECT_MIN_PX (20 px) in the frame it is given, so the
+    frame can shrink until a ``min_face_px`` face (the size we want to judge at full
+    weight) measures 20 px. MTCNN's cost grows with the pixel count, so this is the
+    cheapest side that keeps every such face: with 64 px faces, 1280x720 -> 416,
+    1920x1080 -> 608. Rounded up to a multiple of 32 so a handful of detector sizes serve
+    every video. Never upscaled: a 176x144 video is searched at full size, down to 20 px.
     """
     longer = max(width, height)
     side = max(floor, math.ceil(longer * DETECT_MIN_PX / max(min_face_px, 1)))
     side = 32 * math.ceil(side / 32)
     return min(side, longer)
+
+
+@dataclass(frozen=True)
+class VideoPipeline:
+    """What the video pipeline does around its detectors (not detector options).
+
+    ``sampling``: which frames to judge (sampling.py). ``limits``: decode.py.
+    ``detect_max_side``: fixed detection frame side; None picks it from the resolution.
+    ``detect_batch``: frames decoded and detected together (also bounds memory).
+    ``classify_batch``: crops per classifier forward pass.
+    ``small_face_px``: faces below this are flagged ``small_face`` and count less; also
+    the face size the detection side is chosen for (see detect_side_for).
+    """
+
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    limits: DecodeLimits = field(default_factory=DecodeLimits)
+    detect_max_side: int | None = None
+    detect_batch: int = 8
+    classify_batch: int = 64
+    small_face_px: int = 64
+    max_faces_per_frame: int = 6
+    crop_margin: float = 0.2
+    min_track_samples: int = 2
+    min_confident: int = 3
+    full_confidence_samples: int = 5
+    max_thumbnails: int = 6
+    threads: int = 2
+
+    @classmethod
+    def from_settings(cls, settings: VideoSettings) -> VideoPipeline:
+        return cls(
+            sampling=SamplingConfig(fps=settings.sample_fps, max_samples=settings.max_samples),
+            limits=DecodeLimits(
+                max_bytes=settings.max_upload_bytes,
+                max_duration_s=settings.max_duration_s,
+                max_pixels=settings.max_pixels,
+                min_side=settings.min_side,
+            ),
+            detect_max_side=settings.detect_max_side,
+            detect_batch=max(1, settings.detect_batch),
+            classify_batch=max(1, settings.classify_batch),
+            small_face_px=settings.small_face_px,
+            max_faces_per_frame=settings.max_faces_per_frame,
+            threads=settings.threads,
+        )
 
 
 @dataclass
@@ -83,174 +134,116 @@ class _Face:
     score: FaceScore | None = None
 
 
-class VideoAnalyzer:
-    """Implements dd_inference.Analyzer for video.
+@dataclass
+class Decoded:
+    probe: VideoProbe
+    plan: SamplePlan
+    size_bytes: int
 
-    ``sample_fps`` / ``num_frames`` / ``max_samples``: which frames to judge (sampling.py).
-    ``limits``: size, duration and resolution limits (decode.py).
-    ``detect_max_side``: fixed MTCNN frame side; None picks it from the resolution.
-    ``detect_batch``: frames decoded and detected together (also bounds memory).
-    ``classify_batch``: crops per MesoNet forward pass.
-    ``min_face_px`` / ``min_face_confidence`` / ``max_faces_per_frame``: which faces count.
-    ``members``: MesoNet weight files in the ensemble (dd_face.ensemble.DEFAULT_MEMBERS).
-    ``temporal``: also run the untrained CNN+GRU track model (reported, never in the score).
-    """
 
-    def __init__(
-        self,
-        models_dir: Path,
-        threads: int = 2,
-        sample_fps: float = 1.0,
-        num_frames: int | None = None,
-        max_samples: int = 180,
-        limits: DecodeLimits | None = None,
-        detect_max_side: int | None = None,
-        detect_batch: int = 8,
-        classify_batch: int = 64,
-        min_face_px: int = 64,
-        min_face_confidence: float = 0.9,
-        max_faces_per_frame: int = 6,
-        crop_margin: float = 0.2,
-        members: Sequence[str] = DEFAULT_MEMBERS,
-        min_track_samples: int = 2,
-        min_confident: int = 3,
-        full_confidence_samples: int = 5,
-        max_thumbnails: int = 6,
-        temporal: bool = False,
-    ) -> None:
-        self.models_dir = Path(models_dir)
-        self.threads = threads
-        self.sampling = SamplingConfig(
-            fps=sample_fps, num_frames=num_frames, max_samples=max_samples
-        )
-        self.limits = limits or DecodeLimits()
-        self.detect_max_side = detect_max_side
-        self.detect_batch = max(1, detect_batch)
-        self.classify_batch = max(1, classify_batch)
-        self.min_face_px = min_face_px
-        self.min_face_confidence = min_face_confidence
-        self.max_faces_per_frame = max_faces_per_frame
-        self.crop_margin = crop_margin
-        self.min_track_samples = min_track_samples
-        self.min_confident = min_confident
-        self.full_confidence_samples = full_confidence_samples
-        self.max_thumbnails = max_thumbnails
-        self.classifier = FaceForgeryEnsemble.mesonet(self.models_dir, members, threads=threads)
-        self.temporal = TemporalDetector(self.models_dir, threads=threads) if temporal else None
-        self._detectors: dict[int | None, MtcnnFaceDetector] = {}
-        self._lock = threading.Lock()
+@dataclass
+class Prepared:
+    size: tuple[int, int]
+    side: int
+    sample_times: list[float] = field(default_factory=list)
+    faces: list[_Face] = field(default_factory=list)
 
-    # -- Analyzer protocol -------------------------------------------------------------
 
-    def load(self) -> None:
-        # Import order between torch and TensorFlow is handled once, in dd_face.mesonet.
-        self._detector(self.detect_max_side or 640)
-        self.classifier.load()
-        if self.temporal is not None:
-            self.temporal.load()
+@dataclass
+class Scored:
+    track_notes: list[str]
+
+
+class VideoAnalyzer(StagedAnalyzer[Decoded, Prepared, Scored]):
+    """Implements dd_inference.Analyzer for video."""
+
+    modality = Modality.video
+    accepts = frozenset(
+        {DetectorKind.face_detector, DetectorKind.face_classifier, DetectorKind.video_track}
+    )
+    stage_labels: ClassVar[Mapping[str, str]] = {"preprocess": "detect", "forward": "classify"}
+    progress_shares: ClassVar[Mapping[str, float]] = {
+        "decode": 0.02,
+        "preprocess": 0.85,
+        "forward": 0.1,
+        "aggregate": 0.03,
+    }
+
+    def __init__(self, detectors: Sequence[Plugged], pipeline: VideoPipeline | None = None):
+        super().__init__(detectors)
+        self.pipeline = pipeline or VideoPipeline()
+        finders = self.of_kind(DetectorKind.face_detector)
+        self.classifiers = [p.detector for p in self.of_kind(DetectorKind.face_classifier)]
+        self.track_detectors = [p.detector for p in self.of_kind(DetectorKind.video_track)]
+        if len(finders) != 1 or not self.classifiers:
+            raise ValueError("the video service needs one face detector and a face classifier")
+        self.finder: Any = finders[0].detector
 
     def warmup(self) -> None:
         self.load()
-        self._detector(self.detect_max_side or 640).warmup()
-        self.classifier.warmup()
-        if self.temporal is not None:
-            self.temporal.predict_batch([[np.zeros((256, 256, 3), np.uint8)] * 2])
+        self.finder.warmup()
+        for classifier in self.classifiers:
+            classifier.warmup()
+        for detector in self.track_detectors:
+            detector.predict_batch([[np.zeros((256, 256, 3), np.uint8)] * 2])
+        # Start the bounded decode workers now, not on the first upload (~1 s).
+        warm_workers()
 
-    @property
-    def models(self) -> list[ModelInfo]:
-        infos = [self._detector_info(), *self.classifier.members]
-        if self.temporal is not None:
-            infos.append(self.temporal.info)
-        return infos
+    # -- stages --------------------------------------------------------------------------
+    def decode(self, path: Path, run: StageRun) -> Decoded:
+        probe = probe_video(path, self.pipeline.limits)
+        return Decoded(probe, plan_samples(probe, self.pipeline.sampling), path.stat().st_size)
 
-    def analyze(self, path: Path, progress: ProgressCallback | None = None) -> ModalityResult:
-        report = progress or (lambda _fraction: None)
-        started = time.perf_counter()
-        timer = _Timer()
-        with timer("decode"):
-            probe = probe_video(Path(path), self.limits)
-            plan = plan_samples(probe, self.sampling)
-        report(0.02)
-
+    def preprocess(self, decoded: Decoded, run: StageRun) -> Prepared:
+        p = self.pipeline
         tracker = IouTracker()
-        faces: list[_Face] = []
-        sample_times: list[float] = []
-        size: tuple[int, int] | None = None
-        total = max(1, len(plan.times))
-        decoded = timer.wrap("decode", iter_samples(probe, plan, self.limits, self.threads))
+        prepared: Prepared | None = None
+        total = max(1, len(decoded.plan.times))
+        samples = run.timed(
+            "decode", iter_samples(decoded.probe, decoded.plan, p.limits, p.threads)
+        )
         # Decode runs one chunk ahead in a thread: FFmpeg and torch both release the GIL,
-        # so the next frames decode while MTCNN works on these ones.
-        for chunk in _prefetch(_chunks(decoded, self.detect_batch), depth=2):
-            if size is None:
+        # so the next frames decode while the face detector works on these ones.
+        for chunk in _prefetch(_chunks(samples, p.detect_batch), depth=2):
+            if prepared is None:
                 size = (chunk[0].rgb.shape[1], chunk[0].rgb.shape[0])
-            with timer("detect"):
-                detector = self._detector(self._side_for(*size))
-                found = detector.predict_batch([s.rgb for s in chunk])
-                for sample, boxes in zip(chunk, found, strict=True):
-                    sample_times.append(sample.t_s)
-                    kept = boxes[: self.max_faces_per_frame]
-                    for tracked in tracker.update(sample.index, sample.t_s, kept):
-                        crop = crop_face(sample.rgb, tracked.box, self.crop_margin)
-                        faces.append(_Face(tracked, crop))
-            report(0.02 + _DETECT_SHARE * len(sample_times) / total)
-        assert size is not None  # iter_samples raises when nothing decodes
-
-        with timer("classify"):
-            for start in range(0, len(faces), self.classify_batch):
-                batch = faces[start : start + self.classify_batch]
-                for item, score in zip(
-                    batch, self.classifier.predict_batch([f.crop for f in batch]), strict=True
+                prepared = Prepared(size, self._side_for(*size))
+            found = self.finder.detect([s.rgb for s in chunk], prepared.side)
+            for sample, boxes in zip(chunk, found, strict=True):
+                prepared.sample_times.append(sample.t_s)
+                for tracked in tracker.update(
+                    sample.index, sample.t_s, boxes[: p.max_faces_per_frame]
                 ):
-                    item.score = score
-        report(0.97)
-        result = self._result(probe, size, sample_times, faces, tracker, timer)
-        result.latencies_ms["total"] = round((time.perf_counter() - started) * 1000, 1)
-        report(1.0)
-        return result
+                    crop = crop_face(sample.rgb, tracked.box, p.crop_margin)
+                    prepared.faces.append(_Face(tracked, crop))
+            run.advance(len(prepared.sample_times), total)
+        assert prepared is not None  # iter_samples raises when nothing decodes
+        return prepared
 
-    # -- internals ---------------------------------------------------------------------
+    def forward(self, prepared: Prepared, run: StageRun) -> Scored:
+        faces = prepared.faces
+        step = self.pipeline.classify_batch
+        for start in range(0, len(faces), step):
+            batch = faces[start : start + step]
+            for item, score in zip(
+                batch, classify_faces(self.classifiers, [f.crop for f in batch]), strict=True
+            ):
+                item.score = score
+            run.advance(start + len(batch), len(faces))
+        return Scored(self._track_notes(_by_track(faces)) if faces else [])
 
-    def _side_for(self, width: int, height: int) -> int:
-        if self.detect_max_side is not None:
-            return self.detect_max_side
-        return detect_side_for(width, height, self.min_face_px)
-
-    def _detector(self, side: int) -> MtcnnFaceDetector:
-        with self._lock:
-            detector = self._detectors.get(side)
-            if detector is None:
-                detector = MtcnnFaceDetector(
-                    min_confidence=self.min_face_confidence,
-                    min_face_px=self.min_face_px,
-                    max_side=side,
-                    threads=self.threads,
-                )
-                detector.load()
-                self._detectors[side] = detector
-            return detector
-
-    def _detector_info(self) -> ModelInfo:
-        if self._detectors:
-            return next(iter(self._detectors.values())).info
-        return MtcnnFaceDetector(max_side=self.detect_max_side).info
-
-    def _result(
-        self,
-        probe: VideoProbe,
-        size: tuple[int, int],
-        sample_times: list[float],
-        faces: list[_Face],
-        tracker: IouTracker,
-        timer: _Timer,
+    def aggregate(
+        self, decoded: Decoded, prepared: Prepared, scored: Scored, run: StageRun
     ) -> ModalityResult:
+        probe, faces, p = decoded.probe, prepared.faces, self.pipeline
         with_face = {f.face.t_s for f in faces}
         evidence = VideoEvidence(
             duration_s=round(probe.duration_s, 3),
             fps=round(probe.fps, 3),
-            width=size[0],
-            height=size[1],
-            sampled_frames=len(sample_times),
-            frames_without_face=[round(t, 3) for t in sample_times if t not in with_face],
+            width=prepared.size[0],
+            height=prepared.size[1],
+            sampled_frames=len(prepared.sample_times),
+            frames_without_face=[round(t, 3) for t in prepared.sample_times if t not in with_face],
             timeline=[
                 VideoTimelinePoint(
                     t_s=round(f.face.t_s, 3),
@@ -262,28 +255,29 @@ class VideoAnalyzer:
             ],
             tracks=[],
             thumbnails=[],
-            aggregation=aggregate.describe(self.min_track_samples, self.min_confident),
+            aggregation=aggregate.describe(p.min_track_samples, p.min_confident),
             has_audio=probe.has_audio,
         )
-        latencies = timer.ms()
+        condition = self._condition(decoded, prepared)
         if not faces:
+            scale = detection_scale(*prepared.size, prepared.side)
+            smallest = max(float(self.finder.min_face_px), DETECT_MIN_PX / scale)
             return ModalityResult(
                 modality=Modality.video,
                 status=ModalityStatus.no_signal,
                 confidence=0.0,
                 flags=["no_face"],
-                reason=f"No face was found in any of the {len(sample_times)} sampled frames.",
-                models=self.models,
-                latencies_ms=latencies,
+                reason=f"No face was found in any of the {len(prepared.sample_times)} sampled "
+                f"frames (faces smaller than {smallest:.0f} px are not searched for at this "
+                "resolution).",
                 evidence=evidence,
+                condition=condition,
             )
-        by_track: dict[int, list[_Face]] = {}
-        for f in faces:
-            by_track.setdefault(f.face.track_id, []).append(f)
+        by_track = _by_track(faces)
         video = aggregate.score_video(
             {tid: [_p(f) for f in items] for tid, items in by_track.items()},
-            min_track_samples=self.min_track_samples,
-            min_confident=self.min_confident,
+            min_track_samples=p.min_track_samples,
+            min_confident=p.min_confident,
         )
         evidence.tracks = [
             VideoTrack(
@@ -300,34 +294,70 @@ class VideoAnalyzer:
         evidence.aggregation += (
             f" Chosen: track {chosen.track_id} ({chosen.samples} samples, rule '{chosen.rule}')."
         )
+        evidence.aggregation += "".join(scored.track_notes)
         flags = []
         if len(video.tracks) > 1:
             flags.append("multiple_faces")
-        if chosen.samples < self.full_confidence_samples:
+        if chosen.samples < p.full_confidence_samples:
             flags.append("few_frames")
-        if self.temporal is not None:
-            evidence.aggregation += self._temporal_note(by_track)
+        confidence = min(1.0, chosen.samples / p.full_confidence_samples)
+        face_px = _median_side(by_track[chosen.track_id])
+        if face_px < p.small_face_px:
+            flags.append("small_face")
+            confidence *= max(SMALL_FACE_CONFIDENCE_FLOOR, face_px / p.small_face_px)
+            evidence.aggregation += (
+                f" The judged face measures about {face_px:.0f} px, smaller than the "
+                f"{p.small_face_px} px the face classifiers are reliable at: it counts less."
+            )
+        counted = any(counts(c.info) for c in self.classifiers)
         return ModalityResult(
             modality=Modality.video,
-            status=ModalityStatus.ok,
+            status=ModalityStatus.ok if counted else ModalityStatus.untrained,
             fake_probability=video.fake_probability,
-            confidence=min(1.0, chosen.samples / self.full_confidence_samples),
+            confidence=round(confidence, 3),
             flags=flags,
-            models=self.models,
-            latencies_ms=latencies,
+            reason=None if counted else "Only detectors without trained weights ran.",
             evidence=evidence,
+            condition=condition,
         )
 
-    def _temporal_note(self, by_track: dict[int, list[_Face]]) -> str:
-        assert self.temporal is not None
+    # -- internals ---------------------------------------------------------------------
+    def _side_for(self, width: int, height: int) -> int:
+        if self.pipeline.detect_max_side is not None:
+            return self.pipeline.detect_max_side
+        return detect_side_for(width, height, self.pipeline.small_face_px)
+
+    def _condition(self, decoded: Decoded, prepared: Prepared) -> dict[str, float | str]:
+        probe = decoded.probe
+        condition: dict[str, float | str] = {
+            "width": float(prepared.size[0]),
+            "height": float(prepared.size[1]),
+            "codec": probe.codec,
+            "container": probe.format_name,
+            "fps": round(probe.fps, 3),
+        }
+        if probe.duration_s > 0:
+            condition["bitrate_kbps"] = round(decoded.size_bytes * 8 / probe.duration_s / 1e3, 1)
+        if prepared.faces:
+            condition["face_px"] = round(_median_side(prepared.faces), 1)
+        return condition
+
+    def _track_notes(self, by_track: dict[int, list[_Face]]) -> list[str]:
+        """Track detectors (the seed temporal model) are reported per track and never
+        enter the score: no trained weights exist for them yet."""
+        notes = []
         ids = sorted(by_track)
-        scores = self.temporal.predict_batch([[f.crop for f in by_track[i]] for i in ids])
-        state = self.temporal.info.weights.value
-        listed = ", ".join(f"track {i}: {p:.3f}" for i, p in zip(ids, scores, strict=True))
-        return f" Temporal CNN+GRU ({state} weights, not used in the score): {listed}."
+        for detector in self.track_detectors:
+            scores = detector.predict_batch([[f.crop for f in by_track[i]] for i in ids])
+            info = detector.info
+            listed = ", ".join(f"track {i}: {p:.3f}" for i, p in zip(ids, scores, strict=True))
+            notes.append(
+                f" {info.name} ({info.weights.value} weights, not used in the score): {listed}."
+            )
+        return notes
 
     def _thumbnails(self, faces: list[_Face]) -> list[VideoThumbnail]:
-        ranked = sorted(faces, key=lambda f: (-_p(f), f.face.t_s))[: self.max_thumbnails]
+        ranked = sorted(faces, key=lambda f: (-_p(f), f.face.t_s))[: self.pipeline.max_thumbnails]
         thumbs = []
         for f in ranked:
             small = cv2.resize(f.crop, (_THUMB_PX, _THUMB_PX), interpolation=cv2.INTER_AREA)
@@ -346,6 +376,17 @@ class VideoAnalyzer:
                 )
             )
         return thumbs
+
+
+def _by_track(faces: list[_Face]) -> dict[int, list[_Face]]:
+    by_track: dict[int, list[_Face]] = {}
+    for f in faces:
+        by_track.setdefault(f.face.track_id, []).append(f)
+    return by_track
+
+
+def _median_side(faces: Sequence[_Face]) -> float:
+    return float(np.median([min(f.face.box.width, f.face.box.height) for f in faces]))
 
 
 def _p(face: _Face) -> float:
@@ -414,39 +455,10 @@ def _prefetch(items: Iterator[list[DecodedSample]], depth: int) -> Iterator[list
         worker.join(timeout=5)
 
 
-class _Timer:
-    """Wall time per stage, in seconds, accumulated across calls."""
+def build_analyzer(settings: VideoSettings) -> VideoAnalyzer:
+    """The video analyzer the settings describe, its detectors built by the registry."""
+    import dd_video.detectors  # noqa: F401  (registers the detectors this service ships)
 
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {"decode": 0.0, "detect": 0.0, "classify": 0.0}
-
-    def __call__(self, stage: str) -> _Stage:
-        return _Stage(self, stage)
-
-    def wrap(self, stage: str, items: Iterator[DecodedSample]) -> Iterator[DecodedSample]:
-        """Charge the time spent producing each item (a generator's work) to ``stage``."""
-        while True:
-            t0 = time.perf_counter()
-            try:
-                item = next(items)
-            except StopIteration:
-                self.seconds[stage] += time.perf_counter() - t0
-                return
-            self.seconds[stage] += time.perf_counter() - t0
-            yield item
-
-    def ms(self) -> dict[str, float]:
-        return {k: round(v * 1000, 1) for k, v in self.seconds.items()}
-
-
-class _Stage:
-    def __init__(self, timer: _Timer, stage: str) -> None:
-        self.timer = timer
-        self.stage = stage
-        self.t0 = 0.0
-
-    def __enter__(self) -> None:
-        self.t0 = time.perf_counter()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.timer.seconds[self.stage] += time.perf_counter() - self.t0
+    return VideoAnalyzer(
+        settings.build_detectors(VideoAnalyzer.accepts), VideoPipeline.from_settings(settings)
+    )

@@ -14,6 +14,14 @@ Two passes over the file:
 
 A file with no video stream is rejected here ('no_video_stream', 422): the video service
 never judges a sound track, and the caller routes audio-only media to the audio service.
+
+Untrusted input is handled with dd_mediaguard: ``preflight`` checks the container's
+structure before FFmpeg opens it (MP4 sample tables against the file size, Matroska
+block counts and packet rate), and both passes run in a bounded worker process (memory,
+CPU, wall clock; ``dd_contracts.limits.MediaLimits``). The demux pass also caps packets:
+more than ``max_packets`` in all, more than ``max_packets_per_second`` over the time they
+cover, or video frames faster than ``max_video_fps`` → ``too_many_frames`` (413) as soon
+as the count shows it, not after demuxing the whole file.
 """
 
 from __future__ import annotations
@@ -30,7 +38,9 @@ import av.error
 import numpy as np
 from av.stream import Disposition
 
+from dd_contracts.limits import MediaLimits
 from dd_inference import MediaRejected
+from dd_mediaguard import bounded, bounded_iter, default_pool, preflight, reason
 from dd_video import sampling
 from dd_video.sampling import SamplingConfig
 
@@ -130,7 +140,7 @@ def _open(path: Path) -> av.container.InputContainer:
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
         if _looks_like_video(path):
             raise MediaRejected(
-                "corrupt_media", f"The video container could not be read ({exc}).", 422
+                "corrupt_media", f"The video container could not be read ({reason(exc)}).", 422
             ) from exc
         raise MediaRejected(
             "unsupported_media_type", "The file is not a video format this service reads.", 415
@@ -179,6 +189,64 @@ def _check_index(stream: av.video.stream.VideoStream, size: int) -> None:
             raise MediaRejected("corrupt_media", "The video data is cut off (truncated file).", 422)
 
 
+def media_limits(limits: DecodeLimits) -> MediaLimits:
+    """The shared limits table (``DD_LIMIT_*``) with this service's own limits on top."""
+    return MediaLimits.from_env().model_copy(
+        update={
+            "max_video_bytes": limits.max_bytes,
+            "max_duration_s": limits.max_duration_s,
+            "max_video_pixels": limits.max_pixels,
+        }
+    )
+
+
+class _PacketBudget:
+    """Counts every packet the demuxer hands out (all streams: FFmpeg reads them all) and
+    refuses a file as soon as its packets come too many or too densely."""
+
+    def __init__(self, container: av.container.InputContainer, media: MediaLimits) -> None:
+        self.media = media
+        self.time_bases = {s.index: float(s.time_base or 0) for s in container.streams}
+        self.packets = 0
+        self.frames = 0
+        self.first: float | None = None
+        self.last = 0.0
+        self.first_frame: float | None = None
+        self.last_frame = 0.0
+
+    def count(self, packet: av.Packet, is_video: bool) -> None:
+        self.packets += 1
+        if self.packets > self.media.max_packets:
+            raise MediaRejected(
+                "too_many_frames",
+                f"The file holds more than {self.media.max_packets} packets.",
+            )
+        ts = packet.pts if packet.pts is not None else packet.dts
+        if ts is not None:
+            t = ts * self.time_bases.get(packet.stream.index, 0.0)
+            self.first = t if self.first is None else min(self.first, t)
+            self.last = max(self.last, t)
+            if is_video:
+                self.frames += 1
+                self.first_frame = t if self.first_frame is None else min(self.first_frame, t)
+                self.last_frame = max(self.last_frame, t)
+        # One second of slack: a clip shorter than a second still has its packets.
+        span = self.last - self.first if self.first is not None else 0.0
+        if self.packets > (span + 1.0) * self.media.max_packets_per_second:
+            raise MediaRejected(
+                "too_many_frames",
+                f"The file packs {self.packets} packets into {span:.2f} s (over "
+                f"{self.media.max_packets_per_second:g} packets per second).",
+            )
+        frame_span = self.last_frame - self.first_frame if self.first_frame is not None else 0.0
+        if self.frames > (frame_span + 1.0) * self.media.max_video_fps:
+            raise MediaRejected(
+                "too_many_frames",
+                f"The video shows {self.frames} frames in {frame_span:.2f} s (over "
+                f"{self.media.max_video_fps:g} frames per second).",
+            )
+
+
 def probe_video(path: Path, limits: DecodeLimits) -> VideoProbe:
     """Check the file and index its video packets. Raises MediaRejected."""
     path = Path(path)
@@ -187,12 +255,20 @@ def probe_video(path: Path, limits: DecodeLimits) -> VideoProbe:
         raise MediaRejected("empty_media", "The file is empty.", 400)
     if size > limits.max_bytes:
         raise MediaRejected(
-            "file_too_large", f"{size} bytes is over the limit of {limits.max_bytes}.", 413
+            "payload_too_large", f"{size} bytes is over the limit of {limits.max_bytes}.", 413
         )
+    media = media_limits(limits)
+    preflight(path, "video", media)
+    return bounded(_probe, path, size, limits, media, limits=media)
+
+
+def _probe(path: Path, size: int, limits: DecodeLimits, media: MediaLimits) -> VideoProbe:
+    """The demux pass, run in a bounded worker."""
     with _open(path) as container:
         stream = _video_stream(container)
         ctx = stream.codec_context
         _check_size(ctx.width, ctx.height, limits)
+        budget = _PacketBudget(container, media)
         has_audio = any(s.codec_context is not None for s in container.streams.audio)
         meta_dur = container.duration / av.time_base if container.duration else None
         _check_index(stream, size)
@@ -203,9 +279,13 @@ def probe_video(path: Path, limits: DecodeLimits) -> VideoProbe:
         first_pts: int | None = None
         max_ticks = limits.max_duration_s / float(time_base)
         try:
-            for packet in container.demux(stream):
+            for packet in container.demux():
                 if packet.size == 0:
                     continue  # the demuxer's end-of-stream marker
+                is_video = packet.stream.index == stream.index
+                budget.count(packet, is_video)
+                if not is_video:
+                    continue
                 pts = packet.pts if packet.pts is not None else packet.dts
                 if pts is None:
                     continue
@@ -226,7 +306,9 @@ def probe_video(path: Path, limits: DecodeLimits) -> VideoProbe:
                 pts_list.append(pts)
                 end_pts.append(pts + (packet.duration or 0))
         except av.error.FFmpegError as exc:
-            raise MediaRejected("corrupt_media", f"The video could not be read ({exc}).") from exc
+            raise MediaRejected(
+                "corrupt_media", f"The video could not be read ({reason(exc)})."
+            ) from exc
         codec = ctx.name
         fmt = container.format.name
     if not pts_list or first_pts is None:
@@ -303,7 +385,14 @@ def iter_samples(
     probe: VideoProbe, plan: SamplePlan, limits: DecodeLimits, threads: int = 2
 ) -> Iterator[DecodedSample]:
     """Decode the planned frames in time order. Raises MediaRejected('corrupt_media') when
-    the stream cannot be decoded at all."""
+    the stream cannot be decoded at all. Frames are decoded in a bounded worker and come
+    back one by one (the worker waits while the caller is busy with a frame)."""
+    return bounded_iter(_iter_samples, probe, plan, limits, threads, limits=media_limits(limits))
+
+
+def _iter_samples(
+    probe: VideoProbe, plan: SamplePlan, limits: DecodeLimits, threads: int
+) -> Iterator[DecodedSample]:
     wanted = dict(zip(plan.decode_idx, plan.times, strict=True))
     by_time = {t: i for i, t in enumerate(sorted(plan.times))}
     range_starts = [r[0] for r in plan.ranges]
@@ -369,8 +458,16 @@ def iter_samples(
                 yield from emit(decode(packet))
             yield from emit(decode(None))
         except av.error.FFmpegError as exc:
-            raise MediaRejected("corrupt_media", f"The video could not be read ({exc}).") from exc
+            raise MediaRejected(
+                "corrupt_media", f"The video could not be read ({reason(exc)})."
+            ) from exc
     if produced == 0:
         raise MediaRejected(
             "corrupt_media", f"No frame of the video could be decoded ({errors} errors).", 422
         )
+
+
+def warm_workers() -> None:
+    """Start the bounded parser workers now (call from the analyzer's warm-up), so the
+    first upload does not wait for the worker processes to start (~0.5-1.5 s)."""
+    default_pool(("dd_video.decode",)).warm()

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from dd_contracts import ModelInfo, WeightsState
-from dd_inference import Detector, WeightFile
+from dd_inference import Detector, DetectorContext, DetectorKind, NoOptions, WeightFile, register
 from dd_inference.runtime import configure_torch
 
 WEIGHTS_PATH = "video_temporal/temporal_gru.pt"
@@ -168,3 +168,9 @@ class TemporalDetector(Detector[Sequence[np.ndarray], float]):
                 clip = torch.from_numpy(self._clip(crops)).unsqueeze(0)
                 out.append(float(torch.sigmoid(self._model(clip))[0]))
         return out
+
+
+@register("temporal_gru", kind=DetectorKind.video_track, options=NoOptions)
+def _build_temporal(context: DetectorContext, _: NoOptions) -> TemporalDetector:
+    """The seed CNN+GRU over one face track (ships untrained; reported, never scored)."""
+    return TemporalDetector(context.models_dir, threads=context.threads)

@@ -81,7 +81,7 @@ def test_upload_over_limit_is_413() -> None:
             "/v1/analyze", files={"file": ("a.jpg", b"x" * 200_000, "image/jpeg")}
         )
         assert response.status_code == 413
-        assert response.json()["type"] == "media_too_large"
+        assert response.json()["type"] == "payload_too_large"
 
 
 def test_missing_file_field_is_validation_error() -> None:

@@ -79,8 +79,11 @@ def encode() -> Encoder:
 
 @pytest.fixture(scope="session")
 def analyzer(models_dir: Path):  # type: ignore[no-untyped-def]
-    from dd_audio.analyzer import AudioAnalyzer
+    from dd_audio.analyzer import build_analyzer
+    from dd_audio.settings import AudioSettings
 
-    instance = AudioAnalyzer(models_dir, threads=2, spectrogram=True)
+    instance = build_analyzer(
+        AudioSettings(models_dir=models_dir, threads=2, spectrogram=True, detectors=["aasist"])
+    )
     instance.load()
     return instance

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from dd_audio.analyzer import AudioAnalyzer
-from dd_audio.decode import DecodeLimits
-from dd_contracts import AudioEvidence, Modality, ModalityStatus
+from dd_audio.analyzer import AudioAnalyzer, build_analyzer
+from dd_audio.settings import AudioSettings
+from dd_contracts import AudioEvidence, Modality, ModalityStatus, WeightsState
 from dd_inference import MediaRejected, WeightsMissing
 
 pytestmark = pytest.mark.weights
@@ -34,6 +34,9 @@ def test_human_speech_is_judged_real(
     assert isinstance(result.evidence, AudioEvidence) and result.evidence.kind == "audio"
     assert result.evidence.spectrogram_png_base64
     assert result.models[0].name == "aasist"
+    assert result.condition["codec"] == "pcm_s16le" and result.condition["sample_rate"] == 16_000
+    assert 6000 < float(result.condition["bandwidth_hz"]) <= 8000
+    assert float(result.condition["bitrate_kbps"]) == pytest.approx(256, rel=0.05)
 
 
 @pytest.mark.parametrize("name", TTS)
@@ -97,8 +100,13 @@ def test_tts_passage_spliced_into_real_speech_is_found(
     assert untouched.fake_probability is not None and untouched.fake_probability < 0.5
 
     spliced = analyzer.analyze(tmp_path / "spliced.wav")
-    assert spliced.fake_probability is not None and spliced.fake_probability > 0.5
     assert isinstance(spliced.evidence, AudioEvidence)
+    # Reported where it is, whatever the clip score (aggregate.py: alerts are separate
+    # from the clip rule, so a long real recording does not drift towards fake).
+    alerts = spliced.evidence.alerts
+    assert alerts and "fake_passage" in spliced.flags, spliced.evidence.windows
+    assert any(a.start_s < splice_end and splice_start < a.end_s for a in alerts)
+    assert all(a.score > 0.5 for a in alerts)
     windows = spliced.evidence.windows
     inside = [w for w in windows if w.start_s < splice_end and splice_start < w.end_s]
     mostly_fake = [
@@ -148,6 +156,10 @@ def test_narrowband_speech_is_flagged_with_lower_confidence(
     narrow = analyzer.analyze(phone)
     assert "narrowband" in narrow.flags and "narrowband" not in wide.flags
     assert narrow.confidence < wide.confidence
+    # the condition says why: an 8 kHz source holds nothing above 4 kHz
+    assert narrow.condition["sample_rate"] == 8000
+    assert float(narrow.condition["bandwidth_hz"]) < 5000 < float(wide.condition["bandwidth_hz"])
+    assert float(narrow.condition["rolloff99_hz"]) <= 4000
 
 
 def test_short_speech_has_lower_confidence(
@@ -173,7 +185,9 @@ def test_bad_input_is_rejected(
 
 
 def test_duration_limit_applies(models_dir: Path, shared_media: Path) -> None:
-    limited = AudioAnalyzer(models_dir, limits=DecodeLimits(max_duration_s=3.0))
+    limited = build_analyzer(
+        AudioSettings(models_dir=models_dir, max_duration_s=3.0, detectors=["aasist"])
+    )
     limited.load()
     with pytest.raises(MediaRejected) as err:
         limited.analyze(shared_media / SPEECH[2])
@@ -188,4 +202,30 @@ def test_progress_is_reported(analyzer: AudioAnalyzer, shared_media: Path) -> No
 
 def test_load_without_weights_raises(tmp_path: Path) -> None:
     with pytest.raises(WeightsMissing):
-        AudioAnalyzer(tmp_path).load()
+        build_analyzer(AudioSettings(models_dir=tmp_path)).load()
+
+
+def test_untrained_detector_is_listed_but_never_counts(
+    analyzer: AudioAnalyzer, models_dir: Path, shared_media: Path
+) -> None:
+    """The seed spectrogram CNN (no weights) runs beside AASIST: it is reported, and the
+    clip score is AASIST's alone."""
+    both = build_analyzer(
+        AudioSettings(models_dir=models_dir, detectors=["aasist", "spectrogram_cnn"])
+    )
+    both.load()
+    clip = shared_media / TTS[0]
+    result = both.analyze(clip)
+    states = {m.name: m.weights for m in result.models}
+    assert states == {"aasist": WeightsState.real, "spectrogram-cnn": WeightsState.untrained}
+    assert result.fake_probability == pytest.approx(analyzer.analyze(clip).fake_probability)
+    assert isinstance(result.evidence, AudioEvidence)
+    assert "spectrogram-cnn" in result.evidence.aggregation
+    assert "excluded" in result.evidence.aggregation
+
+
+def test_only_untrained_detectors_give_status_untrained(tmp_path: Path, shared_media: Path) -> None:
+    only_cnn = build_analyzer(AudioSettings(models_dir=tmp_path, detectors=["spectrogram_cnn"]))
+    only_cnn.load()
+    result = only_cnn.analyze(shared_media / SPEECH[0])
+    assert result.status == ModalityStatus.untrained and result.fake_probability is not None

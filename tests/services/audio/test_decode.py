@@ -165,7 +165,7 @@ def test_byte_limit(tmp_path: Path, encode) -> None:
     path = encode(_tone(), tmp_path / "clip.wav", "pcm_s16le", "wav")
     with pytest.raises(MediaRejected) as err:
         decode_audio(path, DecodeLimits(max_bytes=1000))
-    assert (err.value.type, err.value.status_code) == ("media_too_large", 413)
+    assert (err.value.type, err.value.status_code) == ("payload_too_large", 413)
 
 
 def test_cut_off_file_keeps_what_decodes(tmp_path: Path, encode) -> None:

@@ -1,4 +1,5 @@
-"""ImageAnalyzer end to end on real weights: a face image and a face-less image."""
+"""ImageAnalyzer end to end on real weights: a face image, a face-less image (not
+assessed), a small face, and the measured condition."""
 
 from __future__ import annotations
 
@@ -10,16 +11,22 @@ from PIL import Image
 
 from dd_contracts import ImageEvidence, Modality, ModalityResult, ModalityStatus, WeightsState
 from dd_face import DEFAULT_MEMBERS
-from dd_image.analyzer import CONFIDENCE_NO_FACE, CONFIDENCE_WITH_FACE, ImageAnalyzer
+from dd_image.analyzer import CONFIDENCE_WITH_FACE, NO_FACE_REASON, ImageAnalyzer, build_analyzer
+from dd_image.settings import ImageSettings
 from dd_inference import WeightsMissing
 
 
+def make_analyzer(models_dir: Path, **settings: object) -> ImageAnalyzer:
+    return build_analyzer(ImageSettings(models_dir=models_dir, threads=1, **settings))  # type: ignore[arg-type]
+
+
 def test_missing_weights(tmp_path: Path) -> None:
-    analyzer = ImageAnalyzer(tmp_path)
+    analyzer = make_analyzer(tmp_path)
     states = {m.name: m.weights for m in analyzer.models}
     assert states["mtcnn"] == WeightsState.real
-    assert [s for n, s in states.items() if n != "mtcnn"] == [WeightsState.missing] * len(
-        DEFAULT_MEMBERS
+    # the four members and the ensemble that combines them
+    assert [s for n, s in states.items() if n != "mtcnn"] == [WeightsState.missing] * (
+        len(DEFAULT_MEMBERS) + 1
     )
     with pytest.raises(WeightsMissing):
         analyzer.load()
@@ -27,7 +34,7 @@ def test_missing_weights(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def analyzer(models_dir: Path) -> ImageAnalyzer:
-    analyzer = ImageAnalyzer(models_dir)
+    analyzer = make_analyzer(models_dir)
     analyzer.warmup()
     return analyzer
 
@@ -48,29 +55,57 @@ def test_astronaut(analyzer: ImageAnalyzer, shared_media: Path) -> None:
     assert result.fake_probability == face.fake_probability
     assert result.confidence == CONFIDENCE_WITH_FACE and "no_face" not in result.flags
     assert len(face.scores) == len(DEFAULT_MEMBERS)
-    assert set(result.latencies_ms) == {"decode", "detect", "classify", "total"}
+    assert set(result.latencies_ms) == {"decode", "detect", "classify", "aggregate", "total"}
     assert {m.name for m in result.models} >= {"mtcnn", "mesonet-meso4-df"}
     assert all(m.weights == WeightsState.real for m in result.models)
     assert seen[-1] == 1.0 and seen == sorted(seen)
+    assert result.condition["width"] == 512 and result.condition["format"] == "png"
+    assert 60 <= float(result.condition["face_px"]) <= 135
 
 
-@pytest.mark.weights
-def test_no_face_image(analyzer: ImageAnalyzer, tmp_path: Path) -> None:
-    # A generated "landscape": sky gradient over a darker, noisy ground.
+def landscape(path: Path) -> Path:
+    """A generated "landscape": sky gradient over a darker, noisy ground."""
     rng = np.random.default_rng(0)
     sky = np.linspace([90, 140, 230], [200, 220, 250], 200).astype(np.uint8)
     image = np.empty((400, 600, 3), np.uint8)
     image[:200] = sky[:, None, :]
     image[200:] = np.clip(rng.normal([70, 110, 50], 12, (200, 600, 3)), 0, 255).astype(np.uint8)
-    path = tmp_path / "landscape.jpg"
-    Image.fromarray(image).save(path, "JPEG")
-    result = analyzer.analyze(path)
+    Image.fromarray(image).save(path, "JPEG", quality=75)
+    return path
+
+
+@pytest.mark.weights
+def test_faceless_photo_is_not_assessed(analyzer: ImageAnalyzer, tmp_path: Path) -> None:
+    """MesoNet judges face crops; on a whole landscape its output means nothing, so a
+    faceless picture is reported as not assessed, never as a score."""
+    result = analyzer.analyze(landscape(tmp_path / "landscape.jpg"))
     evidence = result.evidence
     assert isinstance(evidence, ImageEvidence)
-    assert evidence.no_face and evidence.faces == [] and "no_face" in result.flags
-    assert result.status == ModalityStatus.ok
-    assert result.confidence == CONFIDENCE_NO_FACE < CONFIDENCE_WITH_FACE
+    assert evidence.no_face and evidence.faces == [] and result.flags == ["no_face"]
+    assert result.status == ModalityStatus.no_signal
+    assert result.fake_probability is None and result.confidence == 0.0
+    assert result.reason == NO_FACE_REASON
+    assert evidence.whole_frame_scores is None
+    assert "not assessed" in evidence.aggregation
+    assert result.condition["jpeg_quality"] == pytest.approx(75, abs=2)
+    assert (result.condition["width"], result.condition["height"]) == (600, 400)
+
+
+@pytest.mark.weights
+def test_small_face_is_judged_and_flagged(
+    analyzer: ImageAnalyzer, shared_media: Path, tmp_path: Path
+) -> None:
+    """A face smaller than the size MesoNet was trained on is judged, flagged
+    'small_face', and counts less than a full-size face."""
+    portrait = Image.open(shared_media / "faces" / "astronaut.png").convert("RGB")
+    small = portrait.resize((200, 200), Image.Resampling.LANCZOS)  # face ~40 px
+    canvas = Image.new("RGB", (480, 360), (92, 100, 112))
+    canvas.paste(small, (160, 100))
+    canvas.save(tmp_path / "small.png")
+    result = analyzer.analyze(tmp_path / "small.png")
+    evidence = result.evidence
+    assert isinstance(evidence, ImageEvidence) and len(evidence.faces) == 1
+    assert result.status == ModalityStatus.ok and "small_face" in result.flags
     assert result.fake_probability is not None
-    assert evidence.whole_frame_scores is not None and len(evidence.whole_frame_scores) == len(
-        DEFAULT_MEMBERS
-    )
+    assert 0.0 < result.confidence < CONFIDENCE_WITH_FACE
+    assert float(result.condition["face_px"]) < 64

@@ -147,4 +147,4 @@ def test_too_many_bytes(tmp_path: Path) -> None:
     path = tmp_path / "img.png"
     _pattern().save(path, "PNG")
     error = _rejected(path, max_bytes=100)
-    assert (error.type, error.status_code) == ("media_too_large", 413)
+    assert (error.type, error.status_code) == ("payload_too_large", 413)

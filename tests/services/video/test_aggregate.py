@@ -57,3 +57,14 @@ def test_single_sample_track_cannot_outvote_a_long_one() -> None:
 def test_description_names_the_thresholds() -> None:
     text = describe()
     assert "0.8" in text and "0.2" in text and "most suspicious" in text
+
+
+def test_short_tracks_in_a_long_video_do_not_compete() -> None:
+    """A long real video collects brief spurious tracks; a track seen in under a quarter
+    of the longest track's samples cannot decide the video, however many there are."""
+    tracks: dict[int, list[float]] = {0: [0.1] * 40}
+    for i in range(1, 8):
+        tracks[i] = [0.9, 0.95, 0.85]  # 3-sample flickers
+    assert score_video(tracks).track_id == 0
+    # the same flicker against a 6-sample main track is long enough to count
+    assert score_video({0: [0.1] * 6, 1: [0.9, 0.95, 0.85]}).track_id == 1

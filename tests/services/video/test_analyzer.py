@@ -1,5 +1,6 @@
 """VideoAnalyzer end to end on real weights: shared clip, fake and real faces, two people,
-no face, rotated video, progress, thumbnails, the untrained temporal model."""
+no face, rotated video, a low-resolution (176x144) clip with a small face, progress,
+thumbnails, the untrained temporal model."""
 
 from __future__ import annotations
 
@@ -13,14 +14,19 @@ import pytest
 
 from dd_contracts import ModalityStatus, VideoEvidence, WeightsState
 from dd_inference import WeightsMissing
-from dd_video.analyzer import VideoAnalyzer, detect_side_for
+from dd_video.analyzer import VideoAnalyzer, build_analyzer, detect_side_for
+from dd_video.settings import VideoSettings
 
 Make = Callable[..., Path]
 
 
+def make_analyzer(models_dir: Path, **settings: object) -> VideoAnalyzer:
+    return build_analyzer(VideoSettings(models_dir=models_dir, threads=2, **settings))  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="module")
 def analyzer(models_dir: Path) -> VideoAnalyzer:
-    video = VideoAnalyzer(models_dir, threads=2)
+    video = make_analyzer(models_dir)
     video.load()  # WeightsMissing here fails every test below: weights are required
     video.warmup()
     return video
@@ -34,7 +40,7 @@ def evidence_of(result: object) -> VideoEvidence:
 
 def test_missing_weights_raise(tmp_path: Path) -> None:
     with pytest.raises(WeightsMissing):
-        VideoAnalyzer(tmp_path).load()
+        make_analyzer(tmp_path).load()
 
 
 def test_detection_side_follows_resolution() -> None:
@@ -60,7 +66,10 @@ def test_shared_astronaut_clip_is_one_real_face(
     assert {p.track_id for p in ev.timeline} == {ev.tracks[0].track_id}
     assert [p.t_s for p in ev.timeline] == pytest.approx([0.5, 1.5, 2.5], abs=0.03)
     assert (ev.width, ev.height) == (640, 640)
-    assert set(result.latencies_ms) == {"decode", "detect", "classify", "total"}
+    assert set(result.latencies_ms) == {"decode", "detect", "classify", "aggregate", "total"}
+    assert result.condition["codec"] == "h264" and result.condition["width"] == 640
+    assert float(result.condition["bitrate_kbps"]) > 0 and float(result.condition["face_px"]) > 64
+    assert "small_face" not in result.flags
     assert {m.name for m in result.models} >= {"mtcnn", "mesonet-meso4-df"}
     assert calls == sorted(calls) and calls[-1] == 1.0 and len(calls) >= 3
     assert 1 <= len(ev.thumbnails) <= 6
@@ -164,7 +173,9 @@ def test_rotated_phone_video_is_turned_upright_before_detection(
 def test_temporal_model_is_reported_but_never_scores(
     analyzer: VideoAnalyzer, models_dir: Path, shared_media: Path
 ) -> None:
-    with_temporal = VideoAnalyzer(models_dir, temporal=True)
+    with_temporal = make_analyzer(
+        models_dir, detectors=["mtcnn", "mesonet_ensemble", "temporal_gru"]
+    )
     with_temporal.load()
     result = with_temporal.analyze(shared_media / "astronaut_talk.mp4")
     plain = analyzer.analyze(shared_media / "astronaut_talk.mp4")
@@ -172,3 +183,43 @@ def test_temporal_model_is_reported_but_never_scores(
     temporal = [m for m in result.models if m.name == "video-temporal-gru"]
     assert temporal and temporal[0].weights is WeightsState.untrained
     assert "untrained weights, not used in the score" in evidence_of(result).aggregation
+
+
+@pytest.mark.weights
+def test_low_resolution_face_video_gets_a_track(
+    analyzer: VideoAnalyzer, shared_media: Path, tmp_path: Path
+) -> None:
+    """The shared talking-head clip scaled to 176x144 (QCIF, an old phone's resolution):
+    the face is ~35 px, below the 64 px the classifiers are reliable at. It is found,
+    tracked and judged with a 'small_face' flag and lower confidence; never reported as
+    'no face'."""
+    small = tmp_path / "qcif.mp4"
+    _rescale(shared_media / "astronaut_talk.mp4", small, 176, 144)
+    result = analyzer.analyze(small)
+    ev = evidence_of(result)
+    assert (ev.width, ev.height) == (176, 144)
+    assert result.status is ModalityStatus.ok and "no_face" not in result.flags
+    assert len(ev.tracks) == 1 and ev.tracks[0].samples == ev.sampled_frames == 3
+    assert ev.frames_without_face == []
+    assert "small_face" in result.flags
+    assert float(result.condition["face_px"]) < 64
+    full = analyzer.analyze(shared_media / "astronaut_talk.mp4")
+    assert 0.0 < result.confidence < full.confidence
+
+
+def _rescale(source: Path, target: Path, width: int, height: int) -> None:
+    """Re-encode ``source`` at width x height with PyAV (no ffmpeg binary needed)."""
+    import av
+
+    with av.open(str(source)) as src, av.open(str(target), "w") as out:
+        stream_in = src.streams.video[0]
+        stream = out.add_stream("libx264", rate=int(stream_in.average_rate or 25))
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for index, frame in enumerate(src.decode(stream_in)):
+            rgb = frame.to_ndarray(width=width, height=height, format="rgb24")
+            small = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            small.pts = index  # in the output's 1/rate time base
+            for packet in stream.encode(small):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)

@@ -201,7 +201,7 @@ def test_4k_over_the_pixel_limit(video_dir: Path, make_video: Make) -> None:
 
 def test_file_size_limit(video_dir: Path, shared_media: Path) -> None:
     err = rejected(shared_media / "astronaut_talk.mp4", DecodeLimits(max_bytes=10_000))
-    assert (err.type, err.status_code) == ("file_too_large", 413)
+    assert (err.type, err.status_code) == ("payload_too_large", 413)
 
 
 def test_container_that_lies_about_its_length(

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
 from dd_audio.features import log_mel
 from dd_contracts import ModelInfo, WeightsState
-from dd_inference import Detector, WeightFile
+from dd_inference import Detector, DetectorContext, DetectorKind, WeightFile, register
 
 DEFAULT_WEIGHTS = "audio_cnn/spectrogram_cnn.weights.h5"  # Keras 3 wants .weights.h5
 N_MELS = 64
@@ -104,3 +105,18 @@ class SpectrogramCnnDetector(Detector[np.ndarray, float]):
         target.parent.mkdir(parents=True, exist_ok=True)
         self.model.save_weights(str(target))
         return target
+
+
+class SpectrogramCnnOptions(BaseModel):
+    """AUDIO_DETECTOR_OPTIONS__SPECTROGRAM_CNN__WEIGHTS: the weight file, relative to the
+    models folder (absent: the detector runs untrained and never counts)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weights: str = DEFAULT_WEIGHTS
+
+
+@register("spectrogram_cnn", kind=DetectorKind.audio_window, options=SpectrogramCnnOptions)
+def _build_cnn(context: DetectorContext, options: SpectrogramCnnOptions) -> SpectrogramCnnDetector:
+    """The seed design's log-mel CNN (ships untrained; reported, excluded from verdicts)."""
+    return SpectrogramCnnDetector(context.models_dir, options.weights)

@@ -1,0 +1,5 @@
+"""`python -m dfd`: the same as the `dfd` command."""
+
+from dfd.cli import run
+
+run()

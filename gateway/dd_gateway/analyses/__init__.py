@@ -1,0 +1,1 @@
+"""Analyses: upload, queue, run, store, and everything read back about them."""

@@ -1,0 +1,1 @@
+"""Readiness (liveness, /healthz, comes from the service kit)."""

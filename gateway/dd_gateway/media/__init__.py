@@ -1,0 +1,1 @@
+"""Uploaded media: streamed to disk, sniffed, checked against the shared limits, served."""

@@ -1,0 +1,1 @@
+"""The backend services: clients, circuit breakers, model versions, /v1/services."""

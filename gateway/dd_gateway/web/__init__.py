@@ -1,0 +1,1 @@
+"""The dashboard (built SPA) served at /, and the headers every HTML answer carries."""

@@ -1,0 +1,3 @@
+from dd_eval.cli import main
+
+main()
