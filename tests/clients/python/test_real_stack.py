@@ -5,25 +5,17 @@ code following the verdict, and the same document through the Python API."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from dfd import AsyncClient, Client, exit_code
 from dfd.outcome import describe
 
 from dd_contracts import Analysis, AnalysisStatus
-from dd_service_kit.testing import free_port_block
-
-REPO = Path(__file__).resolve().parents[3]
-OFFSETS = {"gateway": 0, "image": 1, "audio": 2, "video": 3, "fusion": 4}
+from tests.stack import RunningStack, running_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.weights]
 
@@ -34,55 +26,12 @@ MEDIA = {
 }
 
 
-@dataclass
-class RunningStack:
-    base_port: int
-    process: subprocess.Popen[str]
-    log_path: Path
-
-    def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.base_port + OFFSETS[service]}"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-5000:]
-
-
 @pytest.fixture(scope="module")
 def real_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """The real stack for this module only (torn down after it, so it never runs beside
     the integration suite's own stack)."""
-    base = free_port_block()
-    log_path = tmp_path_factory.mktemp("client-stack") / "stack.log"
-    env = {**os.environ, "GATEWAY_DATA_DIR": str(log_path.parent / "data")}
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, str(REPO / "scripts/run_stack.py"), "--base-port", str(base)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            text=True,
-        )
-    running = RunningStack(base, process, log_path)
-    deadline = time.monotonic() + 300
-    try:
-        for service in OFFSETS:
-            while True:
-                assert process.poll() is None, f"stack exited early:\n{running.log()}"
-                try:
-                    if httpx.get(f"{running.url(service)}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, f"{service} not ready:\n{running.log()}"
-                time.sleep(0.5)
+    with running_stack(tmp_path_factory.mktemp("client-stack")) as running:
         yield running
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _dfd(*args: str) -> subprocess.CompletedProcess[str]:

@@ -879,9 +879,15 @@ export interface components {
             models?: components["schemas"]["ModelInfo"][];
             /**
              * Reason
-             * @description Why the status is not 'ok'.
+             * @description Why the status is not 'ok', or why an 'ok' score is not reliable (flag 'unreliable_condition', reliable false).
              */
             reason?: string | null;
+            /**
+             * Reliable
+             * @description False when calibration measured this detector as unreliable in the media's condition (false-alarm rate above the floor): never decides a verdict.
+             * @default true
+             */
+            reliable: boolean;
             status: components["schemas"]["ModalityStatus"];
         };
         /**
@@ -901,6 +907,18 @@ export interface components {
         ModalityStatus: "ok" | "no_signal" | "untrained" | "rejected" | "unavailable" | "failed";
         /** ModelInfo */
         ModelInfo: {
+            /**
+             * Accel
+             * @description How the detector runs (dd_inference.accel): device, options applied, options that fell back and why, largest output difference against eager FP32.
+             */
+            accel?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Calibration
+             * @description Version of the calibration file that maps this detector's score to a probability; null: the score is uncalibrated (a score, not a probability).
+             */
+            calibration?: string | null;
             /**
              * Framework
              * @description 'tensorflow', 'pytorch', ...
@@ -1093,7 +1111,7 @@ export interface components {
             real_probability?: number | null;
             /**
              * Reasons
-             * @description Every provenance rule that fired for this file; a rule with forces_label decided the label (the fused probability is the models').
+             * @description Every provenance rule that fired for this file, and fusion's 'unreliable_condition' rule; a rule with forces_label decided the label (the fused probability is the models').
              */
             reasons?: components["schemas"]["RuleOutcome"][];
             /**
