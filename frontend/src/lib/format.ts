@@ -24,7 +24,11 @@ export function dateTime(iso: string): string {
 }
 
 const WORDS: Record<string, string> = {
-  no_face: 'No face was found, so the whole picture was judged instead (less reliable).',
+  no_face: 'No face was found, so the face detectors do not apply to this picture.',
+  small_face: 'The faces are smaller than the detector was trained on, so they count less.',
+  fake_passage: 'A passage of the recording sounds synthetic (see the alerts on the timeline).',
+  unreliable_condition:
+    'The detector is unreliable on media in this condition (codec, bandwidth or quality), so it does not decide the verdict.',
   multiple_faces: 'More than one face appears; each was tracked and judged separately.',
   few_frames: 'Only a few frames could be judged, so the score is less certain.',
   isolated_fake_window: 'Only one short stretch of the sound sounded synthetic.',

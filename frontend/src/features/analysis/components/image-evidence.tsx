@@ -49,7 +49,9 @@ export function ImageEvidence({
           </div>
           <figcaption className="mt-2 text-sm text-slate-700 dark:text-slate-300">
             {faces.length === 0
-              ? 'No face was found; the whole picture was judged.'
+              ? evidence.whole_frame_scores
+                ? 'No face was found; a whole-image detector judged the picture.'
+                : 'No face was found; the face detectors do not apply to this picture.'
               : `${faces.length} face${faces.length === 1 ? '' : 's'} outlined: red leans fake, green leans real, amber is in between.`}
           </figcaption>
         </figure>
