@@ -12,6 +12,10 @@ one by one, classify one face at a time. The naive pipeline runs on the 10 s cli
 (on a 60 s 1080p clip it would take minutes); its rate does not depend on clip length.
 
     PYTHONPATH=... .venv/bin/python bench/video.py [--quick]   → bench/results/video.json
+
+MTCNN runs through dd_inference.accel (channels-last by default); the "before" numbers
+of issue 14 were taken with ``DD_ACCEL_CHANNELS_LAST=0`` (plain eager FP32), alternating
+runs with and without it on the same machine.
 """
 
 from __future__ import annotations
@@ -166,6 +170,7 @@ def main() -> None:
             "detect_batch": analyzer.pipeline.detect_batch,
             "small_face_px": analyzer.pipeline.small_face_px,
             "members": [m.name for m in analyzer.models],
+            "face_detector_accel": (analyzer.finder.info.accel or {}).get("applied"),
         },
         "aim": ">= 5 video-s per wall-s at 720p, 1 fps, one face; >= 5x naive",
         "results": rows,

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dd_contracts import ModelInfo, WeightsState
 from dd_face.types import FaceBox
 from dd_inference import Detector, DetectorContext, DetectorKind, register
+from dd_inference.accel import AccelReport, accelerate
 from dd_inference.runtime import configure_torch
 
 NET_FILES = ("pnet.pt", "rnet.pt", "onet.pt")
@@ -30,6 +31,11 @@ DETECT_MIN_PX = 20.0
 # MTCNN's per-stage thresholds (P-, R-, O-Net), the facenet-pytorch defaults.
 STAGE_THRESHOLDS = (0.6, 0.7, 0.7)
 PYRAMID_FACTOR = 0.709
+# Example inputs for dd_inference.accel's output check, and which input dims vary: P-Net
+# sees every pyramid level (batch, height and width change), R-/O-Net see batches of
+# fixed-size 24/48 px candidate crops (only the batch changes).
+_ACCEL_EXAMPLES = {"pnet": (2, 3, 72, 96), "rnet": (4, 3, 24, 24), "onet": (4, 3, 48, 48)}
+_ACCEL_DYNAMIC = {"pnet": (0, 2, 3), "rnet": (0,), "onet": (0,)}
 
 
 def bundled_weights_dir() -> Path:
@@ -70,6 +76,9 @@ class MtcnnFaceDetector(Detector[np.ndarray, list[FaceBox]]):
     ``threads``: torch intra-op threads. 1 by default: MTCNN runs many small convolutions,
     and on a 2-core host shared with TensorFlow and other workers two OpenMP threads were
     2-8x slower than one (spin-waiting on a busy core).
+    ``accelerate``: run the three nets through dd_inference.accel (channels-last by
+    default: 1.39x with identical boxes on the reference machine; ``DD_ACCEL_*`` override);
+    what it did is reported in ``info.accel``.
     """
 
     def __init__(
@@ -78,8 +87,11 @@ class MtcnnFaceDetector(Detector[np.ndarray, list[FaceBox]]):
         min_face_px: int = 32,
         max_side: int | None = 640,
         threads: int = 1,
+        accelerate: bool = True,
     ) -> None:
         super().__init__()
+        self.accelerate = accelerate
+        self._accel: dict[str, AccelReport] = {}
         self.min_confidence = min_confidence
         self.min_face_px = min_face_px
         self.max_side = max_side
@@ -99,6 +111,7 @@ class MtcnnFaceDetector(Detector[np.ndarray, list[FaceBox]]):
             framework="pytorch",
             task="face-detection",
             output="face boxes with detection probability",
+            accel=_accel_summary(self._accel) if self._accel else None,
         )
 
     @staticmethod
@@ -132,8 +145,22 @@ class MtcnnFaceDetector(Detector[np.ndarray, list[FaceBox]]):
             net = cls(pretrained=False)
             net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
             net.eval()
+            net.requires_grad_(False)
             nets.append(net)
+        if self.accelerate:
+            nets = [
+                self._accelerated(key, net) for key, net in zip(_ACCEL_EXAMPLES, nets, strict=True)
+            ]
         self._nets = (nets[0], nets[1], nets[2])
+
+    def _accelerated(self, key: str, net: Any) -> Any:
+        import torch
+
+        # A fixed-seed random input: an all-zero one would hide layout or rounding changes.
+        example = torch.rand(_ACCEL_EXAMPLES[key], generator=torch.Generator().manual_seed(0))
+        runner, report = accelerate(net, example, name="mtcnn", dynamic_dims=_ACCEL_DYNAMIC[key])
+        self._accel[key] = report
+        return runner
 
     def warmup(self) -> None:
         self.load()
@@ -204,6 +231,25 @@ class MtcnnFaceDetector(Detector[np.ndarray, list[FaceBox]]):
         return out
 
 
+def _accel_summary(reports: dict[str, AccelReport]) -> dict[str, object]:
+    """One ``accel`` entry for the three nets: what applied to all of them, the largest
+    output change, and each net's own report."""
+    first = next(iter(reports.values()))
+    applied = [o for o in first.applied if all(o in r.applied for r in reports.values())]
+    return {
+        "device": first.device,
+        "applied": applied,
+        "fallbacks": {
+            f"{key}.{option}": why
+            for key, report in reports.items()
+            for option, why in report.fallbacks.items()
+        },
+        "max_abs_diff": max(r.max_abs_diff for r in reports.values()),
+        "requested": first.requested,
+        "nets": {key: report.as_dict() for key, report in reports.items()},
+    }
+
+
 class MtcnnOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -212,6 +258,8 @@ class MtcnnOptions(BaseModel):
     min_face_px: int = Field(default=32, ge=1)
     # Longer side frames are downscaled to for detection; None: never downscale.
     max_side: int | None = Field(default=640, ge=32)
+    # dd_inference.accel on P/R/O-Net (channels-last by default; DD_ACCEL_* override).
+    accelerate: bool = True
 
 
 @register("mtcnn", kind=DetectorKind.face_detector, options=MtcnnOptions)

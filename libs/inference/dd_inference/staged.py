@@ -70,6 +70,7 @@ class StageRun:
         self._lock = threading.Lock()
         self._base = 0.0
         self._stage: str | None = None
+        self._lent = 0.0
         self._reported = -1.0
         self.started = time.perf_counter()
 
@@ -86,13 +87,27 @@ class StageRun:
     def stage(self, stage: str) -> Iterator[None]:
         self._stage = stage
         started = time.perf_counter()
+        self._lent = 0.0
         try:
             yield
         finally:
-            self.charge(stage, time.perf_counter() - started)
+            # Time spent inside ``doing`` blocks was charged to their own stage.
+            self.charge(stage, time.perf_counter() - started - self._lent)
             self._base += self._shares.get(stage, 0.0)
             self._stage = None
             self.report(self._base)
+
+    @contextmanager
+    def doing(self, stage: str) -> Iterator[None]:
+        """Charge the block to ``stage`` although it runs inside the current one (work of
+        a later stage done early, e.g. classifying crops while the decoder catches up)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - started
+            self.charge(stage, spent)
+            self._lent += spent
 
     def advance(self, done: float, total: float) -> None:
         """Progress within the current stage: ``done`` of ``total`` units."""

@@ -74,3 +74,37 @@ def test_blank_frame_has_no_face() -> None:
     detector = MtcnnFaceDetector()
     detector.load()
     assert detector.predict_batch([np.full((240, 320, 3), 90, dtype=np.uint8)]) == [[]]
+
+
+def test_accelerated_nets_find_the_eager_boxes_and_report_it(
+    shared_media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DD_ACCEL_CHANNELS_LAST", raising=False)
+    frame = _astronaut(shared_media)
+    eager = MtcnnFaceDetector(accelerate=False)
+    eager.load()
+    fast = MtcnnFaceDetector()  # accelerate=True: channels-last by default for "mtcnn"
+    fast.load()
+    assert eager.info.accel is None
+    accel = fast.info.accel
+    assert accel is not None
+    assert accel["applied"] == ["channels_last"]
+    assert set(accel["nets"]) == {"pnet", "rnet", "onet"}
+    assert accel["max_abs_diff"] < 1e-4
+    # Two frames of different sizes: P-Net sees new pyramid sizes (dynamic dims).
+    small = np.ascontiguousarray(frame[::2, ::2])
+    for want, got in zip(
+        eager.predict_batch([frame, small]), fast.predict_batch([frame, small]), strict=True
+    ):
+        assert len(want) == len(got) == 1
+        for a, b in zip(want, got, strict=True):
+            assert (b.x1, b.y1, b.x2, b.y2) == pytest.approx((a.x1, a.y1, a.x2, a.y2), abs=1e-2)
+            assert b.confidence == pytest.approx(a.confidence, abs=1e-5)
+
+
+def test_accel_can_be_switched_off_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DD_ACCEL_CHANNELS_LAST", "0")
+    detector = MtcnnFaceDetector()
+    detector.load()
+    accel = detector.info.accel
+    assert accel is not None and accel["applied"] == []

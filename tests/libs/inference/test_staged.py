@@ -66,3 +66,16 @@ def test_media_rejected_speaks_the_catalogue() -> None:
     assert MediaRejected(ErrorType.corrupt_media, "bad").status_code == 422
     with pytest.raises(ValueError, match=r"not in dd_contracts\.catalogue"):
         MediaRejected("made_up_type", "nope")
+
+
+def test_work_of_a_later_stage_done_early_is_charged_to_that_stage() -> None:
+    run = StageRun({"forward": "model"}, {}, None)
+    with run.stage("preprocess"):
+        time.sleep(0.05)
+        with run.doing("forward"):
+            time.sleep(0.2)
+    with run.stage("forward"):
+        time.sleep(0.05)
+    ms = run.latencies_ms()
+    assert 40 <= ms["preprocess"] < 150, ms  # its own 50 ms, not the 200 ms lent out
+    assert ms["model"] >= 240, ms  # 200 ms done early + 50 ms in its own stage

@@ -222,3 +222,56 @@ def test_container_that_lies_about_its_length(
     assert probe.metadata_duration_s == pytest.approx(1.0, abs=0.05)
     assert probe.duration_s == pytest.approx(6.0, abs=0.05)
     assert len(plan_samples(probe, SamplingConfig()).times) == 6
+
+
+def textured_frame(i: int, size: tuple[int, int] = (160, 96)) -> np.ndarray:
+    """Moving texture plus fresh noise: P- and B-frames carry real residuals, so a frame
+    decoded from the wrong references (a skipped frame that was needed) shows."""
+    width, height = size
+    ys, xs = np.mgrid[0:height, 0:width]
+    wave = 128 + 60 * np.sin((xs + 3 * i) / 7.0) * np.cos((ys - 2 * i) / 5.0)
+    noise = np.random.default_rng(i).normal(0, 6, (height, width))
+    grey = np.clip(wave + noise, 0, 255).astype(np.uint8)
+    return np.stack([grey, np.roll(grey, i, axis=1), 255 - grey], axis=-1)
+
+
+def decode_everything(path: Path) -> dict[float, np.ndarray]:
+    """Reference: every frame decoded in order (no skipping, no ranges), by pts time."""
+    import av
+
+    frames: dict[float, np.ndarray] = {}
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        decoded = [(f.pts, f.to_ndarray(format="rgb24")) for f in container.decode(stream)]
+        time_base = stream.time_base
+    first = min(pts for pts, _ in decoded)
+    for pts, rgb in decoded:
+        frames[float((pts - first) * time_base)] = rgb
+    return frames
+
+
+@pytest.mark.parametrize(
+    ("gop", "fps", "keyframes_only"),
+    [(100, 1.0, False), (10, 1.0, True), (10, 2.0, False)],
+    ids=["gop10s-1fps", "gop1s-1fps", "gop1s-2fps"],
+)
+def test_fast_path_picks_the_reference_frames_pixel_for_pixel(
+    video_dir: Path, make_video: Make, gop: int, fps: float, keyframes_only: bool
+) -> None:
+    # 10 fps, 25 s: a 10 s GOP (x264's default of 250 frames at 25 fps, scaled) and a 1 s
+    # GOP (phones). The fast path (ranges, non-reference frames skipped, keyframes only
+    # where they cover the grid) must hand back exactly the frames a decode of every
+    # frame shows at the planned times.
+    path = make_video(video_dir / f"textured_gop{gop}.mp4", textured_frame, 250, fps=10, gop=gop)
+    probe = probe_video(path, LIMITS)
+    plan = plan_samples(probe, SamplingConfig(fps=fps))
+    assert plan.keyframes_only is keyframes_only
+    reference = decode_everything(path)
+    samples = list(iter_samples(probe, plan, LIMITS))
+    assert [s.t_s for s in samples] == plan.times
+    assert [s.index for s in samples] == list(range(len(plan.times)))
+    for sample in samples:
+        assert sample.t_s in reference
+        np.testing.assert_array_equal(sample.rgb, reference[sample.t_s])
+    # Non-trivial: the frames differ from each other, so a wrong pick would show.
+    assert len({s.rgb.tobytes() for s in samples}) == len(samples)
