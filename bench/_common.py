@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,8 +61,11 @@ def write_result(name: str, payload: dict[str, object]) -> Path:
 
 @contextmanager
 def running_stack(services: list[str], timeout_s: float = 300) -> Iterator[dict[str, str]]:
-    """Start the named services with scripts/run_stack.py on free loopback ports."""
+    """Start the named services with scripts/run_stack.py on free loopback ports, the
+    gateway on a throw-away data folder (no stored results to answer from the cache, and
+    the user's history untouched)."""
     base = free_port_block(start=29000)
+    data_dir = tempfile.mkdtemp(prefix="dd-bench-")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -71,6 +77,7 @@ def running_stack(services: list[str], timeout_s: float = 300) -> Iterator[dict[
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "GATEWAY_DATA_DIR": data_dir},
     )
     urls = {name: f"http://127.0.0.1:{base + OFFSETS[name]}" for name in services}
     try:
@@ -94,3 +101,4 @@ def running_stack(services: list[str], timeout_s: float = 300) -> Iterator[dict[
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)

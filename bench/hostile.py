@@ -132,7 +132,7 @@ def main() -> int:
     if args.start_all:
         names = ["fusion", "image", "audio", "video", "gateway"]
         with running_stack(names) as urls:
-            url = f"{urls['gateway']}/v1/analyses?wait=true"
+            url = f"{urls['gateway']}/v1/analyses?wait=true&force=true"
             watch_ports = [port_of(urls[name]) for name in ("gateway", "image", "audio", "video")]
             payload["target"] = "whole stack started here on free ports, via its gateway"
             payload["cases"] = run_cases(
@@ -155,7 +155,7 @@ def main() -> int:
     else:
         base = port_of(args.url)
         watch_ports = [base + offset for offset in range(5) if pid_on_port(base + offset)]
-        url = f"{args.url.rstrip('/')}/v1/analyses?wait=true"
+        url = f"{args.url.rstrip('/')}/v1/analyses?wait=true&force=true"
         targets = dict.fromkeys(GOOD, url)
         payload["target"] = args.url
         payload["cases"] = run_cases(

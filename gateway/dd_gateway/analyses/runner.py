@@ -21,13 +21,14 @@ from dd_contracts import (
 )
 from dd_contracts.analysis import AnalysisEvent
 from dd_contracts.catalogue import ErrorType
+from dd_contracts.limits import MediaLimits
 from dd_contracts.provenance import ProvenanceReport
 from dd_fusion.provenance_rules import apply_rules, apply_to_verdict
 from dd_gateway.analyses import lifecycle
 from dd_gateway.analyses.artifacts import IMAGE_THUMBNAIL, ArtifactStore, first_thumbnail
 from dd_gateway.analyses.repository import Job
 from dd_gateway.core.errors import GatewayError
-from dd_gateway.media.thumbnails import make_thumbnail
+from dd_gateway.media.thumbnails import bounded_thumbnail
 from dd_gateway.services.catalogue import Backends
 from dd_gateway.services.clients import ServiceCall
 from dd_service_kit.request_id import set_request_id
@@ -91,8 +92,10 @@ class AnalysisRunner:
         artifacts: ArtifactStore,
         publish: Publish | None = None,
         provenance: ProvenanceSettings | None = None,
+        limits: MediaLimits | None = None,
     ) -> None:
         self.backends = backends
+        self.limits = limits or MediaLimits()
         self.artifacts = artifacts
         self.publish = publish or (lambda event: None)
         # None: provenance is switched off (GATEWAY_PROVENANCE=false).
@@ -129,7 +132,7 @@ class AnalysisRunner:
             )
 
     async def _thumbnail(self, job: Job) -> None:
-        data = await asyncio.to_thread(make_thumbnail, job.media_path)
+        data = await asyncio.to_thread(bounded_thumbnail, job.media_path, self.limits)
         if data is not None:
             job.thumbnail_url = await asyncio.to_thread(
                 self.artifacts.put, job.analysis.id, IMAGE_THUMBNAIL, data

@@ -109,6 +109,7 @@ class Container:
                 artifacts,
                 hub.publish,
                 provenance=ProvenanceSettings.from_env() if settings.provenance else None,
+                limits=settings.limits,
             ),
             hub,
             owner=settings.replica_id,

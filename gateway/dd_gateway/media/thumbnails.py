@@ -1,4 +1,8 @@
-"""A small JPEG of an uploaded picture, for history lists (blocking: run off the loop)."""
+"""A small JPEG of an uploaded picture, for history lists (blocking: run off the loop).
+
+The upload is untrusted: ``bounded_thumbnail`` decodes it in a dd_mediaguard worker
+process (memory, CPU and wall-clock limits), never in the gateway's own process — a
+6300x6300 float TIFF of 150 KB costs ~800 MB to decode."""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ import io
 from pathlib import Path
 
 from PIL import Image, ImageOps
+
+from dd_contracts.limits import MediaLimits
+from dd_inference import MediaRejected
 
 THUMBNAIL_SIDE = 256
 
@@ -26,4 +33,14 @@ def make_thumbnail(path: Path, side: int = THUMBNAIL_SIDE) -> bytes | None:
             picture.save(out, format="JPEG", quality=80, optimize=True)
             return out.getvalue()
     except Exception:  # Pillow raises OSError, ValueError, SyntaxError, struct.error, ...
+        return None
+
+
+def bounded_thumbnail(path: Path, limits: MediaLimits) -> bytes | None:
+    """``make_thumbnail`` in a bounded worker; a picture over a parse limit gets none."""
+    from dd_mediaguard import bounded
+
+    try:
+        return bounded(make_thumbnail, path, limits=limits)
+    except MediaRejected:
         return None

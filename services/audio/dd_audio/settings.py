@@ -15,11 +15,10 @@ class AudioSettings(InferenceSettings):
     port: int = 8002
     max_upload_bytes: int = Field(default_factory=lambda: shared_limits().max_audio_bytes)
     max_duration_s: float = Field(default_factory=lambda: shared_limits().max_duration_s)
-    # The seed spectrogram CNN runs and is listed, but ships untrained and is excluded
-    # from the verdict until a weights file is given.
-    detectors: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["aasist", "spectrogram_cnn"]
-    )
+    # The seed spectrogram CNN ships untrained and never counts in a verdict, so it is
+    # opt-in (AUDIO_DETECTORS=aasist,spectrogram_cnn): running it by default cost a quarter
+    # of the service's time for a number nobody may use (60 s clip: 14 -> 19 audio-s/s).
+    detectors: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["aasist"])
     hop: int | None = None  # samples; None = windows.DEFAULT_HOP
     # Batch 1 measured fastest on 2 cores (bench/audio.py): AASIST's first encoder block
     # already fills the caches with one 4 s window.

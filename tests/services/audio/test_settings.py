@@ -22,7 +22,13 @@ def test_detectors_and_nested_options_from_the_environment(
     assert AudioSettings().max_duration_s == 30.0
 
 
-def test_legacy_cnn_switch_still_turns_the_seed_cnn_off(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_untrained_seed_cnn_is_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert AudioSettings().detectors == ["aasist"]
+    monkeypatch.setenv("AUDIO_DETECTORS", "aasist,spectrogram_cnn")
     assert AudioSettings().detectors == ["aasist", "spectrogram_cnn"]
+
+
+def test_legacy_cnn_switch_still_turns_the_seed_cnn_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUDIO_DETECTORS", "aasist,spectrogram_cnn")
     monkeypatch.setenv("AUDIO_CNN", "false")
     assert AudioSettings().detectors == ["aasist"]
