@@ -35,10 +35,9 @@ def _headers() -> dict[str, str]:
     return {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
 
 
-async def _stream_to_app(app: ASGIApp, chunks: Iterator[bytes]) -> tuple[int, bytes]:
-    """Drive the ASGI app directly, as a server would: one body chunk per receive(), so
-    the test sees how much of the body the app asked for before answering."""
-    scope = {
+def _upload_scope() -> dict[str, object]:
+    """The ASGI scope of a multipart POST /v1/analyses, as a server would build it."""
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -52,6 +51,12 @@ async def _stream_to_app(app: ASGIApp, chunks: Iterator[bytes]) -> tuple[int, by
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
     }
+
+
+async def _stream_to_app(app: ASGIApp, chunks: Iterator[bytes]) -> tuple[int, bytes]:
+    """Drive the ASGI app directly, as a server would: one body chunk per receive(), so
+    the test sees how much of the body the app asked for before answering."""
+    scope = _upload_scope()
     answered: dict[str, object] = {}
 
     async def receive() -> dict[str, object]:
@@ -136,20 +141,7 @@ def test_client_gone_mid_upload_is_not_a_server_error(stack: Stack) -> None:
 
     async def drive(app: ASGIApp) -> int:
         chunks = body()
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": "/v1/analyses",
-            "raw_path": b"/v1/analyses",
-            "query_string": b"",
-            "root_path": "",
-            "headers": [(b"content-type", f"multipart/form-data; boundary={BOUNDARY}".encode())],
-            "client": ("127.0.0.1", 1),
-            "server": ("127.0.0.1", 80),
-        }
+        scope = _upload_scope()
         status: list[int] = []
 
         async def receive() -> dict[str, object]:
