@@ -2,13 +2,22 @@
 
     python -m tests.gateway.fake_stack --port 8000 [--delay-s 0.0]
 
-Gateway settings come from GATEWAY_* variables as usual. Used by the concurrency test
-(the gateway's RSS is measured in its own process) and by bench/gateway.py.
+Gateway settings come from GATEWAY_* variables as usual. Used by tests that need a real
+gateway process (its RSS, its event loop, the dfd client) and by bench/gateway.py;
+``spawn`` starts one and waits until it answers.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
 
 from dd_contracts import Modality
 from dd_fusion.app import create_app as create_fusion
@@ -19,6 +28,38 @@ from dd_gateway.server import serve
 from dd_service_kit.testing import HostRouter
 from tests.fakes import FakeAnalyzer
 from tests.gateway.conftest import FUSION_URL, URLS, fake_service
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def spawn(
+    port: int,
+    env: Mapping[str, str],
+    delay_s: float = 0.0,
+    ready_path: str = "/readyz",
+    timeout_s: float = 60.0,
+) -> subprocess.Popen[bytes]:
+    """This module as a process on ``port`` (``env`` on top of os.environ), once
+    ``ready_path`` answers 200. The caller terminates it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.gateway.fake_stack", "--port", str(port),
+         "--delay-s", str(delay_s)],
+        cwd=REPO,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError("the fake-services gateway did not start")
+        time.sleep(0.1)
 
 
 def main() -> None:

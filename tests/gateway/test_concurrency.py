@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from dd_service_kit.testing import PeakRss
+from tests.gateway.fake_stack import spawn
 
 REPO = Path(__file__).resolve().parents[2]
 UPLOADS = 50
@@ -61,23 +62,8 @@ def gateway(tmp_path: Path) -> Iterator[tuple[str, str, str, int]]:
     # (an admin key: it sees the analyses of every key).
     token = _create_key(env, "load")
     reader = _create_key(env, "reader", admin=True)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.gateway.fake_stack", "--port", str(port), "--delay-s", "0.2"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = spawn(port, env, delay_s=0.2, ready_path="/healthz")
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz").status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, "gateway did not start"
-        time.sleep(0.1)
     yield base, token, reader, proc.pid
     proc.terminate()
     proc.wait(timeout=20)

@@ -5,7 +5,6 @@ server's own limits: an oversized header block is refused before our code runs."
 from __future__ import annotations
 
 import json
-import os
 import socket
 import statistics
 import struct
@@ -20,6 +19,7 @@ import httpx
 import pytest
 
 from dd_service_kit.testing import free_port_block
+from tests.gateway.fake_stack import spawn
 
 REPO = Path(__file__).resolve().parents[2]
 CHUNKS = 1_000_000
@@ -40,29 +40,13 @@ def million_empty_chunks_png() -> bytes:
 def gateway(tmp_path: Path) -> Iterator[str]:
     port = free_port_block(1)
     env = {
-        **os.environ,
         "GATEWAY_DATA_DIR": str(tmp_path / "data"),
         "GATEWAY_LOG_LEVEL": "WARNING",
         "GATEWAY_MAX_HEADER_BYTES": str(16 * 1024),
         "OMP_NUM_THREADS": "1",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.gateway.fake_stack", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = spawn(port, env)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz").status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, "gateway did not start"
-        time.sleep(0.1)
     yield base
     proc.terminate()
     proc.wait(timeout=20)

@@ -3,11 +3,9 @@ model services faked in-process) on a free port, and helpers to read its metrics
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.gateway.fake_stack import spawn
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -71,33 +71,15 @@ def start_gateway(tmp_path: Path) -> Iterator[Callable[..., RunningGateway]]:
         port = _free_port()
         data_dir = tmp_path / f"gateway-{port}"
         env = {
-            **os.environ,
             "GATEWAY_DATA_DIR": str(data_dir),
             "GATEWAY_LOG_LEVEL": "WARNING",
             "GATEWAY_CLAIM_POLL_S": "0.5",
             "OMP_NUM_THREADS": "1",
             **env_overrides,
         }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.gateway.fake_stack", "--port", str(port),
-             "--delay-s", str(delay_s)],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        process = spawn(port, env, delay_s=delay_s, ready_path="/readyz")
         started.append(process)
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, "the gateway exited at start"
-            assert time.monotonic() < deadline, "the gateway did not become ready"
-            time.sleep(0.2)
         return RunningGateway(url, process, data_dir)
 
     yield start
