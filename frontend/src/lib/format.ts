@@ -25,7 +25,8 @@ export function dateTime(iso: string): string {
 
 const WORDS: Record<string, string> = {
   no_face: 'No face was found, so the face detectors do not apply to this picture.',
-  small_face: 'The faces are smaller than the detector was trained on, so they count less.',
+  small_face:
+    'Some faces are smaller than the classifiers were trained on: they are shown but count less, and small faces alone are not a finding.',
   fake_passage: 'A passage of the recording sounds synthetic (see the alerts on the timeline).',
   unreliable_condition:
     'The detector is unreliable on media in this condition (codec, bandwidth or quality), so it does not decide the verdict.',

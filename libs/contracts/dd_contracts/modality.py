@@ -177,7 +177,9 @@ class ModalityResult(BaseModel):
     reliable: bool = Field(
         default=True,
         description="False when calibration measured this detector as unreliable in the "
-        "media's condition (false-alarm rate above the floor): never decides a verdict.",
+        "media's condition (false-alarm rate above the floor), or when the service knows "
+        "the input is outside what its detectors can judge (only faces smaller than the "
+        "classifiers' input): never decides a verdict.",
     )
     models: list[ModelInfo] = Field(default_factory=list)
     latencies_ms: dict[str, float] = Field(default_factory=dict)

@@ -100,8 +100,10 @@ def fit_detector(modality: str, records: list[dict[str, Any]], floor: float) -> 
             entry["confidence_factor"] = round(floor / far, 4)
             entry["reason"] = (
                 f"{NOUNS.get(modality, 'real media')} {describe(modality, name)} is misjudged "
-                f"{100 * far:.0f} % of the time by this detector "
-                f"(measured on {op['n_real']} real files)"
+                f"{100 * far:.{1 if far < 0.1 else 0}f} % of the time by this detector "
+                f"(measured on {op['n_real']} real results: "
+                f"{len({r.get('sha256') for r in recs if r['label'] == 0})} real files, "
+                "as shipped and perturbed)"
             )
         else:
             entry["confidence_factor"] = 1.0

@@ -32,17 +32,36 @@ def _backend(
     return backend
 
 
-def _sample(items: list[dataset.Item], per_class: int | None, seed: int) -> list[dataset.Item]:
+def parse_sample(values: tuple[str, ...]) -> dict[str | None, int]:
+    """``--sample 6`` -> every modality; ``--sample audio=6`` -> audio only (the others are
+    taken whole). 0 means no limit."""
+    limits: dict[str | None, int] = {}
+    for value in values:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            name, _, count = part.rpartition("=")
+            if name and name not in ("audio", "image", "video"):
+                raise click.BadParameter(f"unknown modality {name!r} in --sample {value}")
+            try:
+                limits[name or None] = int(count)
+            except ValueError:
+                raise click.BadParameter(f"--sample takes N or MODALITY=N, got {part!r}") from None
+    return limits
+
+
+def _sample(
+    items: list[dataset.Item], per_class: dict[str | None, int], seed: int
+) -> list[dataset.Item]:
     """At most ``per_class`` items per (modality, label, split), drawn group-round-robin so
     every speaker / source keeps a share."""
-    if not per_class:
+    if not any(per_class.values()):
         return items
     rng = random.Random(seed)
     strata: dict[tuple[str, int, str], list[dataset.Item]] = defaultdict(list)
     for item in items:
         strata[(item.modality, item.label, item.split)].append(item)
     chosen = []
-    for stratum in strata.values():
+    for (modality, _, _), stratum in strata.items():
+        limit = per_class.get(modality, per_class.get(None, 0)) or len(stratum)
         groups: dict[str, list[dataset.Item]] = defaultdict(list)
         for item in stratum:
             groups[item.group].append(item)
@@ -50,9 +69,9 @@ def _sample(items: list[dataset.Item], per_class: int | None, seed: int) -> list
             rng.shuffle(members)
         order = sorted(groups)
         picked: list[dataset.Item] = []
-        while len(picked) < min(per_class, len(stratum)):
+        while len(picked) < min(limit, len(stratum)):
             for g in order:
-                if groups[g] and len(picked) < per_class:
+                if groups[g] and len(picked) < limit:
                     picked.append(groups[g].pop())
         chosen += picked
     return sorted(chosen, key=lambda i: str(i.path))
@@ -62,13 +81,14 @@ def _items(
     data: tuple[Path, ...],
     modality: tuple[str, ...],
     split: str | None,
-    sample: int | None,
+    sample: tuple[str, ...],
     seed: int,
 ) -> list[dataset.Item]:
     """Items of every DATA (each sampled on its own), without duplicates."""
     items: dict[tuple[str, str], dataset.Item] = {}
     for source in data:
-        for item in _sample(dataset.load(source, set(modality) or None, split), sample, seed):
+        loaded = dataset.load(source, set(modality) or None, split)
+        for item in _sample(loaded, parse_sample(sample), seed):
             items.setdefault((item.sha256, str(item.path)), item)
     if not items:
         raise click.ClickException(
@@ -121,9 +141,9 @@ backend_options = [
     ),
     click.option(
         "--sample",
-        type=int,
-        default=None,
-        help="At most N files per (modality, label, split), spread over sources.",
+        multiple=True,
+        help="At most N files per (modality, label, split), spread over sources; "
+        "MODALITY=N limits one modality only (e.g. audio=6).",
     ),
     click.option("--seed", type=int, default=0, show_default=True),
     click.option("--progress/--no-progress", default=True, show_default=True),
@@ -174,7 +194,7 @@ def evaluate(
     threads: int,
     perturbations: tuple[str, ...],
     modality: tuple[str, ...],
-    sample: int | None,
+    sample: tuple[str, ...],
     seed: int,
     progress: bool,
 ) -> None:
@@ -280,7 +300,7 @@ def calibrate(
     threads: int,
     perturbations: tuple[str, ...],
     modality: tuple[str, ...],
-    sample: int | None,
+    sample: tuple[str, ...],
     seed: int,
     progress: bool,
 ) -> None:

@@ -1,10 +1,17 @@
-"""Named perturbations of media files, made with ffmpeg and cached.
+"""Named perturbations of media files, made with ffmpeg (or libjpeg) and cached.
 
 Each perturbation is what media goes through on its way to a user: lossy codecs at
 common bitrates, the telephone band, resampling; JPEG re-compression, resizing,
 screenshots; video re-encoding and rescaling. ``implied`` is the media condition the
 perturbation produces (the same keys the services measure), used when a service does not
 report one.
+
+JPEG quality means the IJG (libjpeg) quality, so ``jpeg_N`` re-saves with libjpeg through
+Pillow at quality N, 4:2:0: the encoder behind cameras' software, browsers and the
+photo pipelines of social networks. ffmpeg's ``-q:v`` is not that scale (``-q:v 12``
+gives a luminance table of IJG quality ~54 and much coarser chroma tables), so ffmpeg's
+MJPEG encoder is kept as its own condition, ``jpeg_ffmpeg_54``: MesoNet reacts to it
+differently (on the shared real face crop 0.64 against 0.35-0.51 for libjpeg at 50-60).
 """
 
 from __future__ import annotations
@@ -19,11 +26,23 @@ CLEAN = "clean"
 
 
 @dataclass(frozen=True)
+class LibJpeg:
+    """Re-save as JPEG with libjpeg (Pillow) at IJG ``quality``, after resizing by
+    ``scale`` (bicubic) when it is not 1."""
+
+    quality: int
+    scale: float = 1.0
+
+
+Step = tuple[str, ...] | LibJpeg  # ffmpeg arguments, or a libjpeg re-save
+
+
+@dataclass(frozen=True)
 class Perturbation:
     name: str
     modality: str
     suffix: str
-    steps: tuple[tuple[str, ...], ...]  # ffmpeg argument lists, applied in turn
+    steps: tuple[Step, ...]  # applied in turn
     implied: dict[str, float | str] = field(default_factory=dict)
 
 
@@ -32,7 +51,7 @@ def _audio(name: str, suffix: str, args: tuple[str, ...], **implied: float | str
 
 
 def _image(
-    name: str, steps: tuple[tuple[str, ...], ...], suffix: str = ".jpg", **implied: float | str
+    name: str, steps: tuple[Step, ...], suffix: str = ".jpg", **implied: float | str
 ) -> Perturbation:
     return Perturbation(name, "image", suffix, steps, dict(implied))
 
@@ -96,10 +115,8 @@ PERTURBATIONS: dict[str, Perturbation] = {
             codec="pcm_s16le",
             sample_rate=44100,
         ),
-        *[
-            _image(f"jpeg_{q}", (("-q:v", str(round(2 + (95 - q) * 29 / 65))),), jpeg_quality=q)
-            for q in (30, 50, 70, 95)
-        ],
+        *[_image(f"jpeg_{q}", (LibJpeg(q),), jpeg_quality=q) for q in (30, 50, 70, 95)],
+        _image("jpeg_ffmpeg_54", (("-q:v", "12"),), jpeg_quality=54),
         *[_image(f"resize_{f}", (_scale(f),), ".png", scale=f) for f in (0.25, 0.5, 2)],
         _image(
             "png_screenshot",
@@ -107,7 +124,8 @@ PERTURBATIONS: dict[str, Perturbation] = {
             ".png",
             screenshot=1,
         ),
-        _image("recompress_chain", (("-q:v", "4"), (*_scale(0.75), "-q:v", "10")), jpeg_quality=50),
+        # A photo shared twice: saved at 90, then resized to 75 % and saved at 60.
+        _image("recompress_chain", (LibJpeg(90), LibJpeg(60, 0.75)), jpeg_quality=60),
         *[
             _video(
                 f"crf_{c}",
@@ -202,6 +220,17 @@ def _ffmpeg(src: Path, dst: Path, args: tuple[str, ...]) -> None:
         )
 
 
+def _libjpeg(src: Path, dst: Path, step: LibJpeg) -> None:
+    from PIL import Image
+
+    with Image.open(src) as image:
+        rgb = image.convert("RGB")
+    if step.scale != 1.0:
+        size = (max(1, round(rgb.width * step.scale)), max(1, round(rgb.height * step.scale)))
+        rgb = rgb.resize(size, Image.Resampling.BICUBIC)
+    rgb.save(dst, format="JPEG", quality=step.quality, subsampling="4:2:0")
+
+
 def make(
     src: Path,
     name: str,
@@ -227,7 +256,10 @@ def make(
             if last
             else dst.with_name(f"{dst.stem}.step{i}.jpg")
         )
-        _ffmpeg(current, target, step)
+        if isinstance(step, LibJpeg):
+            _libjpeg(current, target, step)
+        else:
+            runner(current, target, step)
         current = target
     current.rename(dst)
     for leftover in dst.parent.glob(f"{dst.stem}.step*"):

@@ -132,6 +132,10 @@ def evaluate(
                         media,
                     ),
                 }
+                if record.get("status") == "unavailable":
+                    # The service was not there to judge (e.g. still loading): no
+                    # measurement, so not cached as one; the next run retries it.
+                    record["error"] = f"{item.modality} service unavailable: {record.get('reason')}"
             except (BackendError, RuntimeError, OSError) as exc:
                 record = {
                     **base,

@@ -156,7 +156,8 @@ def calibrate_result(
     result.fake_probability = p
     if reason:
         result.flags = [*result.flags, UNRELIABLE_FLAG]
-        result.reason = reason
+        # A reason the service gave already (e.g. only small faces) stays first.
+        result.reason = f"{result.reason} Also: {reason}" if result.reason else reason
         result.reliable = False
         confidence = min(confidence, UNRELIABLE_CONFIDENCE)
     result.confidence = round(confidence, 3)

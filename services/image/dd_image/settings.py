@@ -21,8 +21,9 @@ class ImageSettings(InferenceSettings):
     face_detector: str = "mtcnn"
     crop_margin: float = 0.2
     max_faces: int = 16  # bounds the classifier batch on crowd photos (largest kept)
-    # Faces whose shorter side is below this are still judged, flagged 'small_face', and
-    # count less (MesoNet was trained on larger faces; its input is 256 px).
+    # Faces whose shorter side is below this are still judged and shown, flagged
+    # 'small_face', but do not decide the image score (MesoNet was trained on larger faces;
+    # its input is 256 px): only small faces -> reliable false, uncertain (analyzer.py).
     small_face_px: int = 64
 
     default_detector_options: ClassVar[dict[str, dict[str, Any]]] = {

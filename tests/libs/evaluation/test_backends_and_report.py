@@ -167,3 +167,33 @@ def test_calibrate_from_the_cache_alone(tmp_path: Path) -> None:
         calibrate, [str(csv), "--cached-only", "--work", str(tmp_path / "none"), "--out", str(out)]
     )
     assert empty.exit_code != 0 and "no results" in empty.output
+
+
+def test_a_service_not_ready_is_no_measurement_and_is_retried(tmp_path: Path) -> None:
+    """The gateway answers while a model service is still loading: the result says
+    'unavailable', which is not a score to count or to cache."""
+    ready = False
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/services":
+            return httpx.Response(200, json=[])
+        doc = _doc(0.97, "fake")
+        if not ready:
+            doc["verdict"] = {"label": "uncertain", "fake_probability": None}
+            doc["modalities"]["audio"] = {
+                "status": "unavailable",
+                "confidence": 0.0,
+                "flags": [],
+                "reason": "audio is not ready: loading models",
+            }
+        return httpx.Response(200, json=doc)
+
+    backend = HttpBackend("http://gw", transport=httpx.MockTransport(gateway))
+    items = [i for i in load(_corpus(tmp_path)) if i.label == 1]
+    out = tmp_path / "report"
+    first = runner.evaluate(items, ["clean"], backend, out, progress=False)
+    assert all("service unavailable" in r["error"] for r in first)
+    ready = True
+    second = runner.evaluate(items, ["clean"], backend, out, progress=False)
+    assert [r.get("error") for r in second] == [None] * len(items)
+    assert {r["status"] for r in second} == {"ok"}

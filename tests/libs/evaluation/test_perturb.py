@@ -63,3 +63,23 @@ def test_names_and_groups() -> None:
     assert perturb.applies("jpeg_30", "image") and not perturb.applies("jpeg_30", "audio")
     with pytest.raises(ValueError):
         perturb.expand(["telephone"])
+
+
+def test_jpeg_perturbations_use_libjpeg_quality(tmp_path: Path) -> None:
+    """jpeg_N re-saves with libjpeg at IJG quality N: its luminance table is the IJG table
+    scaled for N (ffmpeg's -q:v is another scale, kept apart as jpeg_ffmpeg_54)."""
+    from PIL import Image
+
+    src = tmp_path / "img.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(
+        src
+    )
+    ijg_50 = [16, 11, 10, 16, 24, 40, 51, 61]  # first row of the standard table (quality 50)
+    for quality in (30, 50, 70, 95):
+        out = perturb.make(src, f"jpeg_{quality}", tmp_path / "c", "q" * 16)
+        with Image.open(out) as image:
+            table = list(image.quantization[0])[:8]  # type: ignore[attr-defined]
+        scale = 5000 // quality if quality < 50 else 200 - 2 * quality  # libjpeg integer maths
+        assert table == [max(1, min(255, (v * scale + 50) // 100)) for v in ijg_50]
+    ffmpeg = perturb.make(src, "jpeg_ffmpeg_54", tmp_path / "c", "f" * 16)
+    assert Image.open(ffmpeg).format == "JPEG"

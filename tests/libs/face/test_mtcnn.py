@@ -3,6 +3,8 @@ shared astronaut portrait (bundled weights)."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +12,7 @@ import pytest
 from PIL import Image
 
 from dd_contracts import WeightsState
-from dd_face.mtcnn import MtcnnFaceDetector, detection_scale, map_box
+from dd_face.mtcnn import MIN_FACE_CONFIDENCE, MtcnnFaceDetector, detection_scale, map_box
 
 
 def test_detection_scale_caps_the_longer_side() -> None:
@@ -108,3 +110,45 @@ def test_accel_can_be_switched_off_by_environment(monkeypatch: pytest.MonkeyPatc
     detector.load()
     accel = detector.info.accel
     assert accel is not None and accel["applied"] == []
+
+
+def test_a_frame_smaller_than_the_smallest_face_has_no_face() -> None:
+    detector = MtcnnFaceDetector()
+    detector.load()
+    # facenet-pytorch's own detect_face raises on such a frame (an empty image pyramid).
+    assert detector.predict_batch([np.zeros((20, 30, 3), np.uint8)]) == [[]]
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg (apt-get install ffmpeg)")
+def test_weak_false_faces_in_a_faceless_photo_are_dropped(tmp_path: Path) -> None:
+    """scikit-image's rocket launch re-saved by ffmpeg's MJPEG encoder: MTCNN's O-Net passes
+    a "face" in the exhaust plume at 0.92-0.95, which MesoNet then called fake (0.82)."""
+    skimage = pytest.importorskip("skimage", reason="scikit-image ships the rocket photo")
+    src = Path(skimage.__file__).parent / "data" / "rocket.jpg"
+    frames = []
+    for qscale in (13, 15):
+        out = tmp_path / f"rocket_{qscale}.jpg"
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-y",
+                "-v",
+                "error",
+                "-i",
+                str(src),
+                "-q:v",
+                str(qscale),
+                str(out),
+            ],
+            check=True,
+            timeout=60,
+        )
+        frames.append(np.asarray(Image.open(out).convert("RGB")))
+    permissive = MtcnnFaceDetector(min_confidence=0.0)
+    permissive.load()
+    weak = [f.confidence for faces in permissive.predict_batch(frames) for f in faces]
+    assert weak and max(weak) < MIN_FACE_CONFIDENCE  # the false faces exist...
+    default = MtcnnFaceDetector()
+    default.load()
+    assert default.predict_batch(frames) == [[], []]  # ...and the default drops them

@@ -11,7 +11,13 @@ from PIL import Image
 
 from dd_contracts import ImageEvidence, Modality, ModalityResult, ModalityStatus, WeightsState
 from dd_face import DEFAULT_MEMBERS
-from dd_image.analyzer import CONFIDENCE_WITH_FACE, NO_FACE_REASON, ImageAnalyzer, build_analyzer
+from dd_image.analyzer import (
+    CONFIDENCE_SMALL_FACES_ONLY,
+    CONFIDENCE_WITH_FACE,
+    NO_FACE_REASON,
+    ImageAnalyzer,
+    build_analyzer,
+)
 from dd_image.settings import ImageSettings
 from dd_inference import WeightsMissing
 
@@ -91,21 +97,56 @@ def test_faceless_photo_is_not_assessed(analyzer: ImageAnalyzer, tmp_path: Path)
     assert (result.condition["width"], result.condition["height"]) == (600, 400)
 
 
+def _canvas_with(parts: list[tuple[Path, int, tuple[int, int]]], out: Path) -> Path:
+    """A grey canvas with each picture pasted at ``side`` px, at ``where``."""
+    canvas = Image.new("RGB", (640, 400), (92, 100, 112))
+    for path, side, where in parts:
+        picture = Image.open(path).convert("RGB").resize((side, side), Image.Resampling.LANCZOS)
+        canvas.paste(picture, where)
+    canvas.save(out)
+    return out
+
+
 @pytest.mark.weights
-def test_small_face_is_judged_and_flagged(
+def test_small_faces_alone_are_shown_but_not_a_finding(
     analyzer: ImageAnalyzer, shared_media: Path, tmp_path: Path
 ) -> None:
-    """A face smaller than the size MesoNet was trained on is judged, flagged
-    'small_face', and counts less than a full-size face."""
-    portrait = Image.open(shared_media / "faces" / "astronaut.png").convert("RGB")
-    small = portrait.resize((200, 200), Image.Resampling.LANCZOS)  # face ~40 px
-    canvas = Image.new("RGB", (480, 360), (92, 100, 112))
-    canvas.paste(small, (160, 100))
-    canvas.save(tmp_path / "small.png")
-    result = analyzer.analyze(tmp_path / "small.png")
+    """Faces smaller than MesoNet was trained on are judged and shown, flagged
+    'small_face', but a picture with only such faces is not a finding (reliable false,
+    low confidence, the reason in words)."""
+    image = _canvas_with(
+        [(shared_media / "faces" / "astronaut.png", 200, (160, 100))], tmp_path / "s.png"
+    )
+    result = analyzer.analyze(image)
     evidence = result.evidence
     assert isinstance(evidence, ImageEvidence) and len(evidence.faces) == 1
     assert result.status == ModalityStatus.ok and "small_face" in result.flags
-    assert result.fake_probability is not None
-    assert 0.0 < result.confidence < CONFIDENCE_WITH_FACE
+    assert result.fake_probability == evidence.faces[0].fake_probability
+    assert result.reliable is False and result.confidence == CONFIDENCE_SMALL_FACES_ONLY
+    assert result.reason and "smaller than 64 px" in result.reason
     assert float(result.condition["face_px"]) < 64
+
+
+@pytest.mark.weights
+def test_a_small_face_does_not_outvote_a_judgeable_one(
+    analyzer: ImageAnalyzer, shared_media: Path, tmp_path: Path
+) -> None:
+    """The shared fake crop shrunk to a ~40 px face beside the real astronaut at full
+    size: both are shown, the image score is the astronaut's (the judgeable face)."""
+    faces = shared_media / "faces"
+    image = _canvas_with(
+        [
+            (faces / "astronaut.png", 400, (0, 0)),
+            (faces / "mesonet_fake_df00204.jpg", 72, (480, 200)),
+        ],
+        tmp_path / "mixed.png",
+    )
+    result = analyzer.analyze(image)
+    evidence = result.evidence
+    assert isinstance(evidence, ImageEvidence) and len(evidence.faces) == 2
+    small = min(evidence.faces, key=lambda f: f.box.x2 - f.box.x1)
+    large = max(evidence.faces, key=lambda f: f.box.x2 - f.box.x1)
+    assert small.fake_probability > 0.5 > large.fake_probability  # the small fake is seen...
+    assert result.fake_probability == large.fake_probability  # ...but does not decide
+    assert result.reliable and result.confidence == CONFIDENCE_WITH_FACE
+    assert "small_face" in result.flags and "not counted" in evidence.aggregation

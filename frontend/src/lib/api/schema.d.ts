@@ -884,7 +884,7 @@ export interface components {
             reason?: string | null;
             /**
              * Reliable
-             * @description False when calibration measured this detector as unreliable in the media's condition (false-alarm rate above the floor): never decides a verdict.
+             * @description False when calibration measured this detector as unreliable in the media's condition (false-alarm rate above the floor), or when the service knows the input is outside what its detectors can judge (only faces smaller than the classifiers' input): never decides a verdict.
              * @default true
              */
             reliable: boolean;
