@@ -107,7 +107,7 @@ clean:
 # Evaluation corpus (offline: Debian/PyPI packages' media + TTS made here) -> data/eval/
 .PHONY: eval-data
 eval-data: venv
-	command -v ffmpeg >/dev/null || (echo "needs ffmpeg espeak-ng flite festival: apt-get install -y ffmpeg espeak-ng flite festival festvox-kdlpc16k festvox-us-slt-hts pocketsphinx-testdata alsa-utils" && exit 2)
+	command -v ffmpeg >/dev/null || (echo "needs ffmpeg espeak-ng flite festival: apt-get install -y ffmpeg espeak-ng flite festival festvox-kdlpc16k festvox-us-slt-hts pocketsphinx-testdata alsa-utils opencv-doc" && exit 2)
 	$(BIN)/python scripts/make_eval_data.py
 
 # The Python client and the `dfd` command (clients/python; no ML packages). `make venv`
@@ -124,3 +124,11 @@ client-test: client-install
 .PHONY: client
 client:
 	cd frontend && { test -d node_modules || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci; } && npm run generate:client
+
+# Each Docker image's Python environment, built without Docker the way its Dockerfile does
+# (fresh venvs under /tmp/dd-image-envs), its service started from that venv alone and sent
+# one real request; writes bench/results/image_envs.json. Installs several GB: run by
+# hand, not part of `make test`. Some only: make image-envs IMAGE_ENVS="fusion audio"
+.PHONY: image-envs
+image-envs: venv
+	$(BIN)/python scripts/check_image_envs.py $(IMAGE_ENVS)

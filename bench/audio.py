@@ -2,6 +2,16 @@
 
 Not a test. Run:  PYTHONPATH=libs/contracts:libs/inference:services/audio \
     .venv/bin/python bench/audio.py [--models models] [--repeats 2]
+    .venv/bin/python bench/audio.py --service [--repeats 3]   # the service's own path
+
+``--service`` measures what the audio service does with an upload: ``AudioAnalyzer``
+built from ``AudioSettings`` (detectors from the registry, AASIST through the accelerator
+layer), ``analyze(path)`` end to end (bounded decode worker, windows, model, aggregation
+with the spectrogram), in a child process with the allocator the service gets
+(``preload_env``). Each accelerator configuration (FP32 ONNX Runtime, int8) is its own
+analyzer in the same process, timed alternately so that load from other processes hits
+both alike; the stage latencies are the service's own (``latencies_ms``). Writes
+bench/results/audio_service.json.
 
 Each step adds one optimisation to the previous one; the batch size is then swept on the
 final configuration. Wall time is split into decode, windows (split + speech gate +
@@ -144,6 +154,72 @@ def measure(
     return result
 
 
+# int8 is refused at load at the default 0.01 tolerance (it moves mid-range answers by
+# more), so its row forces it with a wider tolerance to show what it would buy.
+SERVICE_CONFIGS = {
+    "onnx fp32 (default)": {"DD_ACCEL_INT8": "0", "DD_ACCEL_TOLERANCE": "0.01"},
+    "onnx int8 (forced, tolerance 0.2)": {"DD_ACCEL_INT8": "1", "DD_ACCEL_TOLERANCE": "0.2"},
+}
+
+
+def service_path(media: Path, models: Path, threads: int, repeats: int) -> dict[str, object]:
+    """The audio service's analyzer on the 60 s clip, per accelerator configuration."""
+    from dd_audio.analyzer import build_analyzer
+    from dd_audio.settings import AudioSettings
+    from dd_inference.runtime import allocator_in_use
+
+    analyzers = {}
+    for label, env in SERVICE_CONFIGS.items():
+        os.environ.update(env)  # read by dd_inference.accel when the detector loads
+        analyzer = build_analyzer(AudioSettings(models_dir=models, threads=threads))
+        analyzer.load()
+        analyzer.warmup()
+        analyzers[label] = analyzer
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label in analyzers}
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = make_clip(media, Path(tmp) / "clip60.mp3")
+        for analyzer in analyzers.values():
+            analyzer.analyze(clip)  # first request: caches, worker pages
+        for _ in range(repeats):
+            for label, analyzer in analyzers.items():
+                t0 = time.perf_counter()
+                result = analyzer.analyze(clip)
+                wall = time.perf_counter() - t0
+                runs[label].append({"wall_s": wall, **result.latencies_ms})
+    rows = []
+    for label, analyzer in analyzers.items():
+        best = min(runs[label], key=lambda r: r["wall_s"])
+        aasist = next(m for m in analyzer.models if m.name == "aasist")
+        rows.append({
+            "config": label,
+            "audio_s_per_wall_s": round(CLIP_S / best["wall_s"], 2),
+            "every_run_audio_s_per_wall_s": [round(CLIP_S / r["wall_s"], 2) for r in runs[label]],
+            "best_run_latencies_ms": {k: v for k, v in best.items() if k != "wall_s"},
+            "accel": aasist.accel,
+        })  # fmt: skip
+        print(json.dumps(rows[-1]), flush=True)
+    return {"clip_s": CLIP_S, "threads": threads, "allocator": allocator_in_use(), "rows": rows}
+
+
+def _service_in_child(args: argparse.Namespace, argv: list[str]) -> None:
+    """Re-run this script with the allocator the service gets, then record its result."""
+    if os.environ.get("DD_BENCH_SERVICE_CHILD"):
+        report = service_path(args.media, args.models, args.threads, args.repeats)
+        print("SERVICE " + json.dumps(report), flush=True)
+        return
+    env = preload_env({**os.environ, "DD_BENCH_SERVICE_CHILD": "1"})
+    child = subprocess.run([sys.executable, __file__, *argv], env=env, capture_output=True,
+                           text=True)  # fmt: skip
+    lines = [x for x in child.stdout.splitlines() if x.startswith("SERVICE ")]
+    if child.returncode != 0 or not lines:
+        sys.exit(child.stderr[-2000:])
+    report = json.loads(lines[-1].removeprefix("SERVICE "))
+    out = args.out.with_name("audio_service.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", type=Path, default=REPO / "models")
@@ -154,7 +230,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--final-only", action="store_true", help="only the final configuration (batch 1)"
     )
+    parser.add_argument(
+        "--service", action="store_true", help="the service's analyzer, FP32 vs int8 ONNX"
+    )
     args = parser.parse_args(argv)
+    if args.service:
+        _service_in_child(args, list(sys.argv[1:] if argv is None else argv))
+        return
     runtime = configure_torch(args.threads)
     if args.final_only:
         final = AasistOptions(fuse_bn=True, channels_last=True)

@@ -7,7 +7,7 @@ WORKDIR /app
 RUN useradd --create-home --uid 10001 --user-group dd
 
 COPY requirements/ requirements/
-RUN pip install -r requirements/image-fusion.txt
+RUN pip install -r requirements/image-fusion.txt -c requirements/lock.txt
 
 COPY libs/contracts libs/contracts
 # dd_inference's calibration reader (dd_eval.calibration: numpy only, loaded lazily).
@@ -15,9 +15,10 @@ COPY libs/evaluation libs/evaluation
 COPY libs/inference libs/inference
 COPY libs/service_kit libs/service_kit
 COPY fusion/ fusion/
-# Our own packages from the context (paths, not index names: nothing to pin).
+# Our own packages from the context (paths, not index names: nothing to pin). A bare
+# folder name without a slash is an index name to pip: hence ./fusion, ./gateway.
 # hadolint ignore=DL3013
-RUN pip install --no-deps libs/contracts libs/evaluation libs/inference libs/service_kit fusion \
+RUN pip install --no-deps libs/contracts libs/evaluation libs/inference libs/service_kit ./fusion \
     && rm -rf libs fusion
 
 USER 10001:10001

@@ -17,7 +17,7 @@ RUN useradd --create-home --uid 10001 --user-group dd \
     && chown dd:dd /data /media
 
 COPY requirements/ requirements/
-RUN pip install -r requirements/image-gateway.txt
+RUN pip install -r requirements/image-gateway.txt -c requirements/lock.txt
 
 COPY libs/contracts libs/contracts
 COPY libs/evaluation libs/evaluation
@@ -28,10 +28,11 @@ COPY libs/service_kit libs/service_kit
 COPY libs/provenance libs/provenance
 COPY fusion/ fusion/
 COPY gateway/ gateway/
-# Our own packages from the context (paths, not index names: nothing to pin).
+# Our own packages from the context (paths, not index names: nothing to pin). A bare
+# folder name without a slash is an index name to pip: hence ./fusion, ./gateway.
 # hadolint ignore=DL3013
 RUN pip install --no-deps libs/contracts libs/evaluation libs/inference libs/mediaguard \
-        libs/service_kit libs/provenance fusion gateway \
+        libs/service_kit libs/provenance ./fusion ./gateway \
     && rm -rf libs fusion gateway
 COPY --from=dashboard /frontend/dist /app/dashboard
 

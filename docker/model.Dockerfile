@@ -25,10 +25,12 @@ RUN apt-get update \
 COPY requirements/ requirements/
 # torch first, from PyTorch's own index for the variant (CPU wheels carry no CUDA); the
 # second install then finds torch==X satisfied by X+cpu and never pulls CUDA from PyPI.
+# -c lock.txt pins every transitive dependency to what the test suite ran with (a local
+# version such as 2.14.1+cpu satisfies the lock's torch==2.14.1).
 RUN test -n "$SERVICE" \
     && grep -E '^(torch|torchvision)==' "requirements/image-${SERVICE}.txt" > /tmp/torch.txt \
     && pip install --index-url "https://download.pytorch.org/whl/${TORCH_VARIANT}" -r /tmp/torch.txt \
-    && pip install -r "requirements/image-${SERVICE}.txt" \
+    && pip install -r "requirements/image-${SERVICE}.txt" -c requirements/lock.txt \
     && if [ "$SERVICE" != audio ]; then pip install --no-deps -r requirements/nodeps.txt; fi \
     && rm /tmp/torch.txt
 

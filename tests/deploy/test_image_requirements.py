@@ -53,7 +53,6 @@ OPTIONAL: dict[str, str] = {
     "torch": "dd_inference's torch helpers run only in torch services",
     "numpy": "dd_inference's accelerator wrappers run only in torch services",
     "onnx": "torch.onnx.export needs it only when DD_ACCEL_ONNX is on",
-    "tqdm": "facenet_pytorch's training helpers import it; inference never calls them",
     "av": "dd_eval.conditions.probe (evaluation runs only); services call only band()",
 }
 # Requirements nothing imports by name, and why they are needed.

@@ -16,13 +16,17 @@ Options (each an environment variable; a detector's benchmarked defaults apply o
     DD_ACCEL_BF16            bf16 autocast; only where the CPU has AMX or AVX512-BF16
     DD_ACCEL_IPEX            intel_extension_for_pytorch.optimize, when importable
     DD_ACCEL_ONNX            export to ONNX and run with ONNX Runtime (replaces the others)
+    DD_ACCEL_INT8            ONNX Runtime with static int8 convolutions, from the detector's
+                             committed activation-ranges file (falls back to ``onnx``)
     DD_ACCEL_TOLERANCE       largest output difference an option may cause (default 0.01)
 
 Every option is checked on the example input against the plain eager FP32 answer; one
 that is unavailable (no XPU, no IPEX, no bf16 instructions, export fails) or that moves
 the answer by more than the tolerance is dropped with a log line and recorded in the
-report's ``fallbacks``. Which options win on which detector is measured by bench/accel.py
-(bench/results/accel.json); ``DETECTOR_DEFAULTS`` holds the winners.
+report's ``fallbacks``. ``check_inputs`` adds inputs to that check beyond the example
+(an all-zero example says nothing about int8 ranges). Which options win on which
+detector is measured by bench/accel.py (bench/results/accel.json); ``DETECTOR_DEFAULTS``
+holds the winners.
 """
 
 from __future__ import annotations
@@ -37,7 +41,10 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dd_inference.accel_int8 import Int8Ranges
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +62,7 @@ class AccelSettings:
     bf16: bool = False
     ipex: bool = False
     onnx: bool = False
+    int8: bool = False
     tolerance: float = 0.01
 
     def __post_init__(self) -> None:
@@ -98,6 +106,12 @@ def _parse_bool(name: str, raw: str) -> bool:
 # 0.01 limit once combined with channels-last) and torch.compile was not a steady win.
 # MTCNN: channels-last 1.39x with identical boxes and no start-up cost (torch.compile and
 # ONNX were no better, and compile recompiles for every new pyramid size).
+# AASIST int8 (issue 14) is opt-in (DD_ACCEL_INT8=true): static int8 convolutions from
+# the committed ranges file are ~1.6x FP32 ONNX Runtime per window here, but on the
+# evaluation corpus' test split they moved P(fake) by up to 0.49 (99th percentile 0.23,
+# 81 of 1020 windows over 0.01) and flipped 4 of 564 clip labels (0.19 on a shared LibriVox
+# window); at load the noise probe moves by 0.05-0.08, so the 0.01 check refuses it unless
+# DD_ACCEL_TOLERANCE is raised.
 DETECTOR_DEFAULTS: dict[str, AccelSettings] = {
     "aasist": AccelSettings(onnx=True),
     "mtcnn": AccelSettings(channels_last=True),
@@ -118,6 +132,8 @@ class AccelReport:
     fallbacks: dict[str, str] = field(default_factory=dict)
     max_abs_diff: float = 0.0
     requested: dict[str, object] = field(default_factory=dict)
+    # The activation-ranges file's version when "int8" is applied (None otherwise).
+    int8_ranges: str | None = None
 
     def fall_back(self, option: str, reason: str) -> None:
         self.fallbacks[option] = reason
@@ -265,7 +281,13 @@ def export_onnx(
 ) -> Any:
     """``module`` exported to ONNX (TorchScript exporter, opset 17) and loaded into an
     ONNX Runtime CPU session with ``threads`` intra-op threads."""
-    import onnxruntime as ort
+    model, n_outputs = export_onnx_bytes(module, example, dynamic_dims)
+    return onnx_runner(model, n_outputs, module, threads)
+
+
+def export_onnx_bytes(module: Any, example: Any, dynamic_dims: Sequence[int]) -> tuple[bytes, int]:
+    """The serialised ONNX graph of ``module`` (input ``x``, outputs ``out0``...) and its
+    number of outputs."""
     import torch
 
     with torch.inference_mode():
@@ -286,15 +308,21 @@ def export_onnx(
                 opset_version=17,
                 dynamo=False,
             )
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or torch.get_num_threads()
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        session = ort.InferenceSession(
-            path.read_bytes(), options, providers=["CPUExecutionProvider"]
-        )
+        return path.read_bytes(), n_outputs
+
+
+def onnx_runner(model: bytes, n_outputs: int, eager: Any, threads: int | None = None) -> Any:
+    """An ONNX Runtime CPU session of ``model`` behind ``eager``'s call signature."""
+    import onnxruntime as ort
+    import torch
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or torch.get_num_threads()
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
     _, onnx_runner_cls = _wrappers()
-    return onnx_runner_cls(session, n_outputs, module).eval()
+    return onnx_runner_cls(session, n_outputs, eager).eval()
 
 
 @contextlib.contextmanager
@@ -325,6 +353,9 @@ def accelerate(
     name: str | None = None,
     to_probability: Callable[[Any], Any] | None = None,
     dynamic_dims: Sequence[int] = (0,),
+    check_inputs: Sequence[Any] = (),
+    int8_ranges: Path | Int8Ranges | None = None,
+    weights_sha256: str | None = None,
 ) -> tuple[Any, AccelReport]:
     """``module`` (eval mode, weights loaded) made fast as ``settings`` asks.
 
@@ -337,6 +368,10 @@ def accelerate(
         to_probability: maps an output tensor to what the tolerance is measured on (e.g.
             ``lambda t: t.softmax(-1)`` for logits); default: the raw outputs.
         dynamic_dims: input dimensions that vary between calls (ONNX export).
+        check_inputs: more inputs every option is checked on (with ``example``).
+        int8_ranges: the detector's activation-ranges file (``accel_int8.Int8Ranges``)
+            for the ``int8`` option; without it ``int8`` falls back.
+        weights_sha256: the loaded weights' hash; a ranges file for others is refused.
 
     Returns the module to call and what was done. The original ``module`` is not changed.
     """
@@ -346,8 +381,9 @@ def accelerate(
     to_probability = to_probability or (lambda t: t)
     report = AccelReport(requested=asdict(settings))
     module = module.eval()
+    probes = [example, *check_inputs]
     with torch.inference_mode():
-        reference = module(example)
+        references = [module(x) for x in probes]
 
     device = settings.device
     if device == "auto":
@@ -360,7 +396,10 @@ def accelerate(
     def check(option: str, candidate: Any) -> bool:
         try:
             with torch.inference_mode():
-                diff = _max_diff(reference, candidate(example), to_probability)
+                diff = max(
+                    _max_diff(ref, candidate(x), to_probability)
+                    for ref, x in zip(references, probes, strict=True)
+                )
         except Exception as exc:
             report.fall_back(option, f"failed on the example input: {exc!r}"[:300])
             return False
@@ -381,18 +420,28 @@ def accelerate(
 
     current = runner(net)
 
-    if settings.onnx:
+    if settings.onnx or settings.int8:
+        wanted = "onnx" if settings.onnx else "int8"
         if device != "cpu":
-            report.fall_back("onnx", f"ONNX Runtime's CPU provider does not run on {device}")
+            report.fall_back(wanted, f"ONNX Runtime's CPU provider does not run on {device}")
         elif not onnxruntime_importable():
-            report.fall_back("onnx", "onnxruntime is not installed")
+            report.fall_back(wanted, "onnxruntime is not installed")
         else:
             try:
-                candidate = export_onnx(module, example, dynamic_dims)
+                exported = export_onnx_bytes(module, example, dynamic_dims)
             except Exception as exc:
-                report.fall_back("onnx", f"export failed: {exc!r}"[:300])
+                report.fall_back(wanted, f"export failed: {exc!r}"[:300])
             else:
-                if check("onnx", candidate):
+                candidate = None
+                if settings.int8:
+                    candidate = _int8_candidate(
+                        exported, module, int8_ranges, weights_sha256, report, check
+                    )
+                if candidate is None and settings.onnx:
+                    fp32 = onnx_runner(*exported, module)
+                    if check("onnx", fp32):
+                        candidate = fp32
+                if candidate is not None:
                     for other in ("compile", "channels_last", "bf16", "ipex"):
                         if getattr(settings, other):
                             report.fall_back(other, "replaced by onnx")
@@ -443,6 +492,40 @@ def accelerate(
 
     _log_applied(name, report)
     return current, report
+
+
+def _int8_candidate(
+    exported: tuple[bytes, int],
+    module: Any,
+    ranges: Path | Int8Ranges | None,
+    weights_sha256: str | None,
+    report: AccelReport,
+    check: Callable[[str, Any], bool],
+) -> Any | None:
+    """The int8 ONNX Runtime module if the ranges fit these weights and this graph and the
+    answer stays within the tolerance; otherwise None, with the reason in ``report``."""
+    from dd_inference import accel_int8
+    from dd_inference.accel_int8 import Int8Ranges
+
+    if ranges is None:
+        report.fall_back("int8", "this detector has no activation-ranges file")
+        return None
+    try:
+        loaded = ranges if isinstance(ranges, Int8Ranges) else Int8Ranges.load(ranges)
+        loaded.require_weights(weights_sha256)
+        quantized = accel_int8.quantize(accel_int8.prepare(exported[0]), loaded)
+        candidate = onnx_runner(quantized, exported[1], module)
+    except accel_int8.RangesRefused as exc:
+        report.fall_back("int8", str(exc))
+        return None
+    except Exception as exc:  # a quantiser or kernel failure must not stop the service
+        report.fall_back("int8", f"quantisation failed: {exc!r}"[:300])
+        return None
+    if not check("int8", candidate):
+        return None
+    report.applied.insert(report.applied.index("int8"), "onnx")
+    report.int8_ranges = loaded.version
+    return candidate
 
 
 def _log_applied(name: str | None, report: AccelReport) -> None:

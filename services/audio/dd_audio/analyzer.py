@@ -19,6 +19,7 @@ from dd_audio import aggregate, windows
 from dd_audio.aggregation_params import AggregationParams
 from dd_audio.condition import Band, band, bitrate_kbps
 from dd_audio.decode import DecodedAudio, DecodeLimits, decode_audio, warm_workers
+from dd_audio.features import power_spectrogram
 from dd_audio.settings import AudioSettings
 from dd_audio.spectrogram import render_base64
 from dd_contracts import (
@@ -174,7 +175,9 @@ class AudioAnalyzer(StagedAnalyzer[Decoded, Prepared, list[DetectorScores]]):
         deciding_clips = [c for d in deciding if (c := clips[d.info.name]) is not None]
         clip = float(np.mean(deciding_clips)) if deciding_clips else None
 
-        measured = band(samples, rate)
+        # One power spectrogram of the clip serves the band measure and the picture.
+        power = power_spectrogram(samples)
+        measured = band(samples, rate, power)
         flags = self._flags(audio, measured) if prepared.speech else []
         if clip is not None and clip < 0.5 and max(speech_scores) > ISOLATED_FAKE:
             # One strongly fake window does not flip the clip (aggregate.py), but a short
@@ -184,7 +187,7 @@ class AudioAnalyzer(StagedAnalyzer[Decoded, Prepared, list[DetectorScores]]):
 
         spans_s = [(w.start / rate, w.end / rate) for w in prepared.spans]
         shaded = [span for span, s in zip(spans_s, aggregate.suspicious(scores), strict=True) if s]
-        png = render_base64(samples, shaded, rate) if self.pipeline.spectrogram else None
+        png = render_base64(samples, shaded, rate, power) if self.pipeline.spectrogram else None
         alerts = [
             AudioAlert(start_s=a.start_s, end_s=a.end_s, score=min(1.0, max(0.0, a.score)))
             for a in aggregate.find_alerts(

@@ -26,9 +26,11 @@ class Band:
     high_band_ratio: float  # share of the energy above 4 kHz (telephone band has ~none)
 
 
-def band(samples: np.ndarray, sample_rate: int = 16_000) -> Band:
-    """Both figures from one averaged power spectrum (one pass over the clip)."""
-    power = power_spectrogram(samples).sum(axis=0).astype(np.float64)
+def band(samples: np.ndarray, sample_rate: int = 16_000, power: np.ndarray | None = None) -> Band:
+    """Both figures from one averaged power spectrum (one pass over the clip). ``power``:
+    the clip's ``power_spectrogram`` when the caller already has it."""
+    frames = power_spectrogram(samples) if power is None else power
+    power = frames.sum(axis=0).astype(np.float64)
     freqs = np.linspace(0.0, sample_rate / 2, len(power))
     total = float(power.sum())
     if total <= 0:

@@ -39,9 +39,15 @@ def power_spectrogram(samples: np.ndarray, n_fft: int = N_FFT, hop: int = HOP) -
     return (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
 
 
-def log_mel(samples: np.ndarray, sample_rate: int = 16_000, n_mels: int = N_MELS) -> np.ndarray:
-    """(frames, n_mels) log-mel energies in dB (floor -100 dB)."""
-    power = power_spectrogram(samples)
+def log_mel(
+    samples: np.ndarray,
+    sample_rate: int = 16_000,
+    n_mels: int = N_MELS,
+    power: np.ndarray | None = None,
+) -> np.ndarray:
+    """(frames, n_mels) log-mel energies in dB (floor -100 dB). ``power``: the clip's
+    ``power_spectrogram`` when the caller already has it (it is the costly part)."""
+    power = power_spectrogram(samples) if power is None else power
     mel = power @ mel_filterbank(sample_rate, N_FFT, n_mels).T
     return (10.0 * np.log10(np.maximum(mel, 1e-10))).astype(np.float32)
 

@@ -9,9 +9,10 @@ Stages (dd_inference.StagedAnalyzer):
   track detectors (the seed temporal model) over each track;
 - aggregate: confident-strategy per track, most suspicious track wins (aggregate.py).
 
-Decoding runs in a background thread one chunk ahead of detection, so latencies_ms
-['decode'] (the decoder's own busy time) overlaps 'detect' and the stages can add up to
-more than 'total'. When detection catches up with the decoder (the usual case: x264's
+Decoding runs in a background thread one chunk ahead of detection (and, in the bounded
+decode worker, as several GOPs side by side: ``decode_lanes``), so latencies_ms['decode']
+(the time spent waiting for decoded frames) overlaps 'detect' and the stages can add up
+to more than 'total'. When detection catches up with the decoder (the usual case: x264's
 long GOPs make decoding the slowest part), the crops found so far are classified while
 the next frames decode, instead of all at the end; that time counts as 'classify'. The
 sound track is not judged here (the audio service does that).
@@ -26,6 +27,7 @@ from __future__ import annotations
 import base64
 import math
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -95,6 +97,13 @@ class VideoPipeline:
     ``classify_batch``: crops per classifier forward pass.
     ``small_face_px``: faces below this are flagged ``small_face`` and count less; also
     the face size the detection side is chosen for (see detect_side_for).
+    ``threads``: the decoder's threads (and the detectors', through the settings).
+    ``decode_lanes``: GOPs decoded side by side (decode.iter_samples); None: ``threads``.
+    ``torch_threads``: torch's intra-op threads (MTCNN); None: half of ``threads``, at
+    least 1. The decoder lanes keep the other cores busy; on 2 cores a second OpenMP
+    thread for MTCNN's many small convolutions mostly waits for a core (measured, 48 s
+    720p clip: 2.3-2.5 CPU-s in the service process with 1 thread against 3.6-4.1 with 2;
+    15.3-16.3 video-s per wall-s against 12.4-13.6: bench/video.py --torch-threads).
     """
 
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
@@ -110,6 +119,8 @@ class VideoPipeline:
     full_confidence_samples: int = 5
     max_thumbnails: int = 6
     threads: int = 2
+    decode_lanes: int | None = None
+    torch_threads: int | None = None
 
     @classmethod
     def from_settings(cls, settings: VideoSettings) -> VideoPipeline:
@@ -127,6 +138,8 @@ class VideoPipeline:
             small_face_px=settings.small_face_px,
             max_faces_per_frame=settings.max_faces_per_frame,
             threads=settings.threads,
+            decode_lanes=settings.decode_lanes,
+            torch_threads=settings.torch_threads,
         )
 
 
@@ -182,6 +195,14 @@ class VideoAnalyzer(StagedAnalyzer[Decoded, Prepared, Scored]):
             raise ValueError("the video service needs one face detector and a face classifier")
         self.finder: Any = finders[0].detector
 
+    def load(self) -> None:
+        super().load()
+        if "torch" in sys.modules:  # after the detectors' own load(), which pin it too
+            import torch
+
+            p = self.pipeline
+            torch.set_num_threads(p.torch_threads or max(1, p.threads // 2))
+
     def warmup(self) -> None:
         self.load()
         self.finder.warmup()
@@ -202,8 +223,9 @@ class VideoAnalyzer(StagedAnalyzer[Decoded, Prepared, Scored]):
         tracker = IouTracker()
         prepared: Prepared | None = None
         total = max(1, len(decoded.plan.times))
+        lanes = p.decode_lanes or p.threads
         samples = run.timed(
-            "decode", iter_samples(decoded.probe, decoded.plan, p.limits, p.threads)
+            "decode", iter_samples(decoded.probe, decoded.plan, p.limits, p.threads, lanes)
         )
         unscored: list[_Face] = []
 

@@ -10,7 +10,12 @@ Two passes over the file:
 2. ``iter_samples`` feeds the decoder only the packet ranges the chosen frames depend on
    (keyframe → chosen frame), lets it skip non-reference frames that were not chosen, and
    converts only the chosen frames to RGB; when keyframes alone cover the sampling grid it
-   decodes keyframes only (see sampling.keyframes_suffice).
+   decodes keyframes only (see sampling.keyframes_suffice). Each range starts at a
+   keyframe and is decoded from a flushed decoder, so the ranges are shared out among
+   ``lanes`` decoders that run side by side in the worker (threads: FFmpeg releases the
+   GIL), and their frames are handed back in range order (lanes.py): the same frames, in
+   the same order, as one decoder would give, in about half the wall time on two cores
+   with x264's 10 s GOP. Each lane decodes with ``threads // lanes`` FFmpeg threads.
 
 A file with no video stream is rejected here ('no_video_stream', 422): the video service
 never judges a sound track, and the caller routes audio-only media to the audio service.
@@ -28,7 +33,8 @@ from __future__ import annotations
 
 import bisect
 import logging
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -42,6 +48,7 @@ from dd_contracts.limits import MediaLimits
 from dd_inference import MediaRejected
 from dd_mediaguard import bounded, bounded_iter, default_pool, preflight, reason
 from dd_video import sampling
+from dd_video.lanes import merge_lanes
 from dd_video.sampling import SamplingConfig
 
 log = logging.getLogger(__name__)
@@ -71,6 +78,10 @@ _VIDEO_MAGIC: tuple[tuple[int, bytes], ...] = (
     (0, b"\x30\x26\xb2\x75"),  # ASF
     (0, b"GIF8"),
 )
+
+
+# Decoded frames the lanes of one file may hold, waiting for their turn, together.
+LANE_BUFFER_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -382,23 +393,85 @@ def _upright(frame: av.VideoFrame) -> np.ndarray:
 
 
 def iter_samples(
-    probe: VideoProbe, plan: SamplePlan, limits: DecodeLimits, threads: int = 2
+    probe: VideoProbe,
+    plan: SamplePlan,
+    limits: DecodeLimits,
+    threads: int = 2,
+    lanes: int = 2,
 ) -> Iterator[DecodedSample]:
     """Decode the planned frames in time order. Raises MediaRejected('corrupt_media') when
     the stream cannot be decoded at all. Frames are decoded in a bounded worker and come
-    back one by one (the worker waits while the caller is busy with a frame)."""
-    return bounded_iter(_iter_samples, probe, plan, limits, threads, limits=media_limits(limits))
+    back one by one (the worker waits while the caller is busy with a frame).
+
+    ``lanes``: decoders run side by side in that worker, each on its share of the plan's
+    ranges (whole GOPs, see sampling.assign_lanes and lanes.py), ``threads`` shared out
+    among them; the frames, their order and their indices are the same for any number."""
+    return bounded_iter(
+        _iter_samples, probe, plan, limits, threads, lanes, limits=media_limits(limits)
+    )
+
+
+@dataclass
+class _Tally:
+    produced: int = 0
+    errors: int = 0
 
 
 def _iter_samples(
-    probe: VideoProbe, plan: SamplePlan, limits: DecodeLimits, threads: int
+    probe: VideoProbe, plan: SamplePlan, limits: DecodeLimits, threads: int, lanes: int = 1
 ) -> Iterator[DecodedSample]:
+    groups = sampling.assign_lanes(plan.ranges, max(1, lanes))
+    lane_threads = max(1, threads // max(1, len(groups)))
+    tallies: list[_Tally] = []
+
+    def lane(
+        positions: Sequence[int] | None, stop: threading.Event | None = None
+    ) -> Iterator[tuple[int, DecodedSample]]:
+        tally = _Tally()
+        tallies.append(tally)
+        return _decode_ranges(probe, plan, limits, lane_threads, positions, tally, stop)
+
+    if len(groups) > 1:
+        depth = _lane_depth(probe, plan, len(groups))
+        yield from merge_lanes(groups, lane, depth=depth)
+    else:
+        yield from (sample for _, sample in lane(None))
+    if sum(t.produced for t in tallies) == 0:
+        errors = sum(t.errors for t in tallies)
+        raise MediaRejected(
+            "corrupt_media", f"No frame of the video could be decoded ({errors} errors).", 422
+        )
+
+
+def _lane_depth(probe: VideoProbe, plan: SamplePlan, lanes: int) -> int:
+    """How many decoded frames a lane may hold while it waits for its turn: enough to
+    decode a whole range ahead (so the lanes really run side by side), within
+    ``LANE_BUFFER_BYTES`` for all lanes together (the worker's memory limit covers them)."""
+    per_range = max(
+        bisect.bisect_right(plan.decode_idx, end) - bisect.bisect_left(plan.decode_idx, start)
+        for start, end in plan.ranges
+    )
+    frame_bytes = max(1, probe.coded_width * probe.coded_height * 3)
+    return max(2, min(per_range, LANE_BUFFER_BYTES // (frame_bytes * max(1, lanes))))
+
+
+def _decode_ranges(
+    probe: VideoProbe,
+    plan: SamplePlan,
+    limits: DecodeLimits,
+    threads: int,
+    positions: Sequence[int] | None,
+    tally: _Tally,
+    stop: threading.Event | None,
+) -> Iterator[tuple[int, DecodedSample]]:
+    """One decoder through the plan's ranges at ``positions`` (all when None), in order:
+    (range position, sample) for each chosen frame. The decoder is drained and flushed
+    between ranges, so a range's frames do not depend on which other ranges it saw."""
     wanted = dict(zip(plan.decode_idx, plan.times, strict=True))
     by_time = {t: i for i, t in enumerate(sorted(plan.times))}
+    mine = set(range(len(plan.ranges)) if positions is None else positions)
     range_starts = [r[0] for r in plan.ranges]
-    last = plan.ranges[-1][1] if plan.ranges else -1
-    produced = 0
-    errors = 0
+    last = max((plan.ranges[pos][1] for pos in mine), default=-1)
     with _open(probe.path) as container:
         stream = _video_stream(container)
         ctx = stream.codec_context
@@ -410,27 +483,27 @@ def _iter_samples(
         decode_idx = -1
         range_pos = -1
 
-        def emit(frames: list[av.VideoFrame]) -> Iterator[DecodedSample]:
-            nonlocal produced
+        def emit(frames: list[av.VideoFrame], pos: int) -> Iterator[tuple[int, DecodedSample]]:
             for frame in frames:
                 t = pending.pop(frame.pts, None) if frame.pts is not None else None
                 if t is None:
                     continue
                 _check_size(frame.width, frame.height, limits)
-                produced += 1
-                yield DecodedSample(index=by_time[t], t_s=t, rgb=_upright(frame))
+                tally.produced += 1
+                yield pos, DecodedSample(index=by_time[t], t_s=t, rgb=_upright(frame))
 
         def decode(packet: av.Packet | None) -> list[av.VideoFrame]:
-            nonlocal errors
             try:
                 return list(ctx.decode(packet))
             except av.error.FFmpegError as exc:  # one bad packet: conceal, count, go on
-                errors += 1
+                tally.errors += 1
                 log.debug("decode error: %s", exc)
                 return []
 
         try:
             for packet in container.demux(stream):
+                if stop is not None and stop.is_set():
+                    return
                 if packet.size == 0:
                     continue
                 pts = packet.pts if packet.pts is not None else packet.dts
@@ -440,11 +513,11 @@ def _iter_samples(
                 if decode_idx > last:
                     break
                 new_pos = bisect.bisect_right(range_starts, decode_idx) - 1
-                if new_pos < 0 or decode_idx > plan.ranges[new_pos][1]:
-                    continue  # between ranges: nobody needs this packet
+                if new_pos < 0 or decode_idx > plan.ranges[new_pos][1] or new_pos not in mine:
+                    continue  # between ranges, or another lane's: not for this decoder
                 if new_pos != range_pos:
                     if range_pos >= 0:  # a gap was skipped: drain, then reset the decoder
-                        yield from emit(decode(None))
+                        yield from emit(decode(None), range_pos)
                         ctx.flush_buffers()
                     range_pos = new_pos
                 if decode_idx in wanted:
@@ -455,16 +528,12 @@ def _iter_samples(
                     # with x264 defaults). FFmpeg reads skip_frame per packet, and its
                     # frame threads copy it from this context at each submission.
                     ctx.skip_frame = "DEFAULT" if decode_idx in wanted else "NONREF"
-                yield from emit(decode(packet))
-            yield from emit(decode(None))
+                yield from emit(decode(packet), range_pos)
+            yield from emit(decode(None), range_pos)
         except av.error.FFmpegError as exc:
             raise MediaRejected(
                 "corrupt_media", f"The video could not be read ({reason(exc)})."
             ) from exc
-    if produced == 0:
-        raise MediaRejected(
-            "corrupt_media", f"No frame of the video could be decoded ({errors} errors).", 422
-        )
 
 
 def warm_workers() -> None:

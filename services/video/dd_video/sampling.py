@@ -113,3 +113,26 @@ def merge_ranges(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+def assign_lanes(ranges: Sequence[tuple[int, int]], lanes: int) -> list[list[int]]:
+    """Share the merged packet ranges out among ``lanes`` decoders that run side by side.
+
+    Returns, per lane, the positions (into ``ranges``) it decodes, ascending; lanes
+    that would get nothing are left out, so the result has ``min(lanes, len(ranges))``
+    entries. Each range starts at a keyframe and is decoded from a flushed decoder, so
+    any range can go to any lane with the same frames coming out. Ranges are dealt in
+    order to the lane with the least work so far (packets in its ranges; ties to the
+    lowest lane): equal GOPs go round-robin, so the lanes move through the clip side by
+    side and samples come back in time order with little waiting.
+    """
+    if lanes < 1:
+        raise ValueError("lanes must be >= 1")
+    count = min(lanes, len(ranges))
+    work = [0] * count
+    assigned: list[list[int]] = [[] for _ in range(count)]
+    for pos, (start, end) in enumerate(ranges):
+        lane = min(range(count), key=lambda i: (work[i], i))
+        assigned[lane].append(pos)
+        work[lane] += end - start + 1
+    return assigned

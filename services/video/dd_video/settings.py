@@ -25,6 +25,10 @@ class VideoSettings(InferenceSettings):
     # None: chosen from the resolution (see dd_video.analyzer.detect_side_for).
     detect_max_side: int | None = None
     detect_batch: int = 8
+    # GOPs decoded side by side in the bounded decode worker; None: one per thread.
+    decode_lanes: int | None = Field(default=None, ge=1)
+    # torch intra-op threads (MTCNN); None: half of THREADS, at least 1 (see VideoPipeline).
+    torch_threads: int | None = Field(default=None, ge=1)
     classify_batch: int = 64
     max_faces_per_frame: int = 6
     # Faces below this are judged but flagged 'small_face' and count less.

@@ -189,6 +189,8 @@ def test_settings_come_from_the_environment_over_the_detector_defaults() -> None
     env = {"DD_ACCEL_ONNX": "true", "DD_ACCEL_CHANNELS_LAST": "0", "DD_ACCEL_DEVICE": "XPU"}
     settings = accel.settings_for("aasist", env)
     assert settings.onnx is True and settings.channels_last is False
+    assert accel.settings_for("aasist", {"DD_ACCEL_INT8": "off"}).int8 is False
+    assert accel.settings_for("mtcnn", {"DD_ACCEL_INT8": "1"}).int8 is True
     assert settings.device == "xpu"
     assert accel.settings_for("aasist", {}) == accel.DETECTOR_DEFAULTS["aasist"]
     assert accel.settings_for("unknown-detector", {}) == AccelSettings()
@@ -201,7 +203,9 @@ def test_settings_come_from_the_environment_over_the_detector_defaults() -> None
 def test_report_is_plain_data_for_model_info() -> None:
     _, report = accelerate(_model(), torch.rand(1, 3, 8, 8), AccelSettings(device="cpu"))
     data = report.as_dict()
-    assert set(data) == {"device", "applied", "fallbacks", "max_abs_diff", "requested"}
+    assert set(data) == {
+        "device", "applied", "fallbacks", "max_abs_diff", "requested", "int8_ranges"
+    }  # fmt: skip
     assert data["requested"]["device"] == "cpu"  # type: ignore[index]
 
 

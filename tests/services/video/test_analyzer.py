@@ -15,6 +15,8 @@ import pytest
 from dd_contracts import ModalityStatus, VideoEvidence, WeightsState
 from dd_inference import WeightsMissing
 from dd_video.analyzer import VideoAnalyzer, build_analyzer, detect_side_for
+from dd_video.decode import DecodeLimits, plan_samples, probe_video
+from dd_video.sampling import SamplingConfig
 from dd_video.settings import VideoSettings
 
 Make = Callable[..., Path]
@@ -223,3 +225,52 @@ def _rescale(source: Path, target: Path, width: int, height: int) -> None:
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
+
+
+@pytest.mark.weights
+def test_gops_decoded_side_by_side_give_the_same_result(
+    models_dir: Path, video_dir: Path, make_video: Make, make_scene, faces
+) -> None:
+    """Several short GOPs (2 s at 10 fps, scenecut off) with two people: one decoder
+    against three lanes. Same samples, faces, boxes, tracks and scores (up to the float
+    rounding that the classifier's batch sizes may bring, which also varies between two
+    runs of one decoder: crops are classified while the decoder catches up)."""
+    scene = make_scene([faces["real"], faces["fake"]], size=(960, 480), face_height=300, seed=5)
+    path = make_video(video_dir / "two_faces_gop2s.mp4", scene, 100, fps=10, gop=20)
+    assert len(plan_samples(probe_video(path, DecodeLimits()), SamplingConfig()).ranges) == 5
+    results = {}
+    for lanes in (1, 3):
+        video = make_analyzer(models_dir, decode_lanes=lanes)
+        video.load()
+        results[lanes] = video.analyze(path)
+    one, three = evidence_of(results[1]), evidence_of(results[3])
+    assert one.sampled_frames == three.sampled_frames == 10
+    assert one.frames_without_face == three.frames_without_face
+    assert len(one.tracks) == 2
+
+    def faces_of(ev: VideoEvidence) -> list[tuple[float, int, tuple[float, ...]]]:
+        return [(p.t_s, p.track_id, (p.box.x1, p.box.y1, p.box.x2, p.box.y2)) for p in ev.timeline]
+
+    assert faces_of(one) == faces_of(three)
+    assert [p.fake_probability for p in three.timeline] == pytest.approx(
+        [p.fake_probability for p in one.timeline], abs=1e-5
+    )
+    assert [(t.track_id, t.samples, t.first_s, t.last_s) for t in three.tracks] == [
+        (t.track_id, t.samples, t.first_s, t.last_s) for t in one.tracks
+    ]
+    assert [t.fake_probability for t in three.tracks] == pytest.approx(
+        [t.fake_probability for t in one.tracks], abs=1e-5
+    )
+    assert results[3].fake_probability == pytest.approx(results[1].fake_probability, abs=1e-5)
+    assert results[3].confidence == results[1].confidence
+    assert results[3].flags == results[1].flags
+
+
+@pytest.mark.weights
+def test_torch_threads_follow_the_pipeline(models_dir: Path) -> None:
+    import torch
+
+    for settings, expected in (({"threads": 2}, 1), ({"threads": 4}, 2), ({"torch_threads": 3}, 3)):
+        video = build_analyzer(VideoSettings(models_dir=models_dir, **settings))  # type: ignore[arg-type]
+        video.load()
+        assert torch.get_num_threads() == expected, settings

@@ -250,24 +250,26 @@ def decode_everything(path: Path) -> dict[float, np.ndarray]:
     return frames
 
 
+@pytest.mark.parametrize("lanes", [1, 2, 3])
 @pytest.mark.parametrize(
     ("gop", "fps", "keyframes_only"),
-    [(100, 1.0, False), (10, 1.0, True), (10, 2.0, False)],
-    ids=["gop10s-1fps", "gop1s-1fps", "gop1s-2fps"],
+    [(100, 1.0, False), (10, 1.0, True), (10, 2.0, False), (40, 1.0, False)],
+    ids=["gop10s-1fps", "gop1s-1fps", "gop1s-2fps", "gop4s-1fps"],
 )
 def test_fast_path_picks_the_reference_frames_pixel_for_pixel(
-    video_dir: Path, make_video: Make, gop: int, fps: float, keyframes_only: bool
+    video_dir: Path, make_video: Make, gop: int, fps: float, keyframes_only: bool, lanes: int
 ) -> None:
-    # 10 fps, 25 s: a 10 s GOP (x264's default of 250 frames at 25 fps, scaled) and a 1 s
-    # GOP (phones). The fast path (ranges, non-reference frames skipped, keyframes only
-    # where they cover the grid) must hand back exactly the frames a decode of every
-    # frame shows at the planned times.
+    # 10 fps, 25 s: a 10 s GOP (x264's default of 250 frames at 25 fps, scaled), a 4 s
+    # GOP and a 1 s GOP (phones). The fast path (ranges, non-reference frames skipped,
+    # keyframes only where they cover the grid, GOPs decoded side by side in ``lanes``)
+    # must hand back exactly the frames a decode of every frame shows at the planned
+    # times, in time order.
     path = make_video(video_dir / f"textured_gop{gop}.mp4", textured_frame, 250, fps=10, gop=gop)
     probe = probe_video(path, LIMITS)
     plan = plan_samples(probe, SamplingConfig(fps=fps))
     assert plan.keyframes_only is keyframes_only
     reference = decode_everything(path)
-    samples = list(iter_samples(probe, plan, LIMITS))
+    samples = list(iter_samples(probe, plan, LIMITS, lanes=lanes))
     assert [s.t_s for s in samples] == plan.times
     assert [s.index for s in samples] == list(range(len(plan.times)))
     for sample in samples:
@@ -275,3 +277,45 @@ def test_fast_path_picks_the_reference_frames_pixel_for_pixel(
         np.testing.assert_array_equal(sample.rgb, reference[sample.t_s])
     # Non-trivial: the frames differ from each other, so a wrong pick would show.
     assert len({s.rgb.tobytes() for s in samples}) == len(samples)
+
+
+def test_lanes_split_the_gops_and_change_nothing(video_dir: Path, make_video: Make) -> None:
+    # 7 GOPs of 4 s (closed, x264 keyint 40 at 10 fps) sampled at 1 fps: every GOP is
+    # its own range, the lanes share them out, and the samples are the same objects in
+    # the same order whatever the number of lanes, also with one decoder thread each.
+    path = make_video(video_dir / "textured_gop40.mp4", textured_frame, 250, fps=10, gop=40)
+    probe = probe_video(path, LIMITS)
+    plan = plan_samples(probe, SamplingConfig(fps=1.0))
+    assert len(probe.keyframe_decode_idx) == 7 and len(plan.ranges) == 7
+    runs = {
+        (lanes, threads): list(iter_samples(probe, plan, LIMITS, threads=threads, lanes=lanes))
+        for lanes, threads in [(1, 2), (2, 2), (3, 1), (7, 2), (9, 4)]
+    }
+    first = runs[(1, 2)]
+    assert [s.t_s for s in first] == plan.times
+    for key, samples in runs.items():
+        assert [(s.index, s.t_s) for s in samples] == [(s.index, s.t_s) for s in first], key
+        for a, b in zip(samples, first, strict=True):
+            np.testing.assert_array_equal(a.rgb, b.rgb)
+
+
+def test_lanes_still_refuse_a_stream_that_does_not_decode(
+    video_dir: Path, make_video: Make
+) -> None:
+    # The plan of a good clip with six GOPs, then its frame data replaced by noise (the
+    # container, its index and times intact): no frame decodes in any lane, so the file
+    # is refused as a whole, once, not handed back as one lane's partial result.
+    path = make_video(video_dir / "noise_payload.mp4", textured_frame, 120, fps=10, gop=20)
+    probe = probe_video(path, LIMITS)
+    plan = plan_samples(probe, SamplingConfig(fps=1.0))
+    assert len(plan.ranges) == 6
+    data = bytearray(path.read_bytes())
+    box = data.index(b"mdat") - 4
+    start, end = box + 8, box + int.from_bytes(data[box : box + 4], "big")
+    data[start:end] = np.random.default_rng(7).integers(0, 256, end - start, np.uint8).tobytes()
+    path.write_bytes(bytes(data))
+    for lanes in (1, 2):
+        with pytest.raises(MediaRejected) as info:
+            list(iter_samples(probe, plan, LIMITS, lanes=lanes))
+        assert (info.value.type, info.value.status_code) == ("corrupt_media", 422)
+        assert "No frame of the video could be decoded" in info.value.detail

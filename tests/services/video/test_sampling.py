@@ -67,3 +67,36 @@ def test_merge_ranges_skips_gaps_and_merges_overlaps() -> None:
         (50, 70),
         (100, 101),
     ]
+
+
+def test_assign_lanes_deals_equal_gops_round_robin() -> None:
+    # Five 10 s GOPs of a 48 s clip at 1 fps (the bench clip's ranges).
+    ranges = [(0, 239), (250, 489), (500, 739), (750, 989), (1000, 1188)]
+    assert sampling.assign_lanes(ranges, 2) == [[0, 2, 4], [1, 3]]
+    assert sampling.assign_lanes(ranges, 3) == [[0, 3], [1, 4], [2]]
+
+
+def test_assign_lanes_balances_the_packets_to_decode() -> None:
+    # One long range, then short ones: the short ones all go to the other lane.
+    ranges = [(0, 99), (100, 109), (110, 119), (120, 129), (130, 139)]
+    assert sampling.assign_lanes(ranges, 2) == [[0], [1, 2, 3, 4]]
+
+
+def test_assign_lanes_covers_every_range_once_in_order() -> None:
+    ranges = [(start, start + (start * 7) % 13) for start in range(0, 400, 20)]
+    for lanes in (1, 2, 3, 5, 40):
+        groups = sampling.assign_lanes(ranges, lanes)
+        assert len(groups) == min(lanes, len(ranges))
+        assert sorted(p for group in groups for p in group) == list(range(len(ranges)))
+        assert all(group == sorted(group) and group for group in groups)
+        work = [sum(ranges[p][1] - ranges[p][0] + 1 for p in group) for group in groups]
+        longest = max(end - start + 1 for start, end in ranges)
+        assert max(work) - min(work) <= longest  # greedy: within one range of even
+
+
+def test_assign_lanes_edge_cases() -> None:
+    assert sampling.assign_lanes([], 2) == []
+    assert sampling.assign_lanes([(0, 5)], 4) == [[0]]
+    assert sampling.assign_lanes([(0, 5), (9, 9)], 1) == [[0, 1]]
+    with pytest.raises(ValueError):
+        sampling.assign_lanes([(0, 5)], 0)

@@ -16,12 +16,20 @@ from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from dd_audio.detectors.aasist_net import SEGMENT_SAMPLES, AasistConfig, AasistNet, ResidualBlock
+from dd_audio.detectors.probes import probe_windows
 from dd_contracts import ModelInfo, WeightsState
 from dd_inference import Detector, DetectorContext, DetectorKind, WeightFile, register
 from dd_inference.accel import AccelReport, accelerate
 
 VARIANTS = {"AASIST": "aasist", "AASIST-L": "aasist-l"}
 UPSTREAM_COMMIT = "a04c9863f63d44471dde8a6abcb3b082b07cd1d1"
+# Committed int8 activation ranges, one file per variant (scripts/aasist_int8_ranges.py).
+INT8_RANGES_DIR = Path(__file__).resolve().parent / "int8"
+
+
+def int8_ranges_file(variant: str) -> Path | None:
+    path = INT8_RANGES_DIR / f"{variant}.json"
+    return path if path.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ class AasistOptions:
     # dd_inference.accel (ONNX Runtime by default: 3x per window here, outputs within
     # 1e-5 of eager; DD_ACCEL_* settings override). The raw network stays in ``net``.
     accelerate: bool = True
+    # The int8 option's activation ranges; None: the committed file for the variant.
+    int8_ranges: Path | None = None
 
 
 def fuse_for_inference(net: AasistNet) -> AasistNet:
@@ -108,11 +118,15 @@ class AasistDetector(Detector[np.ndarray, float]):
         net.requires_grad_(False)
         self._net = net
         if self.options.accelerate:
+            # Checked on silence and on speech-like probes: int8 can only go wrong on sound.
             self._runner, self._accel = accelerate(
                 net,
                 torch.zeros(1, SEGMENT_SAMPLES),
                 name="aasist",
                 to_probability=lambda t: t.softmax(-1),
+                check_inputs=[torch.from_numpy(probe_windows(SEGMENT_SAMPLES))],
+                int8_ranges=self.options.int8_ranges or int8_ranges_file(self.variant),
+                weights_sha256=self.weights.sha256(),
             )
         else:
             self._runner = net
@@ -151,6 +165,9 @@ class AasistRegistryOptions(BaseModel):
     fuse_bn: bool = True
     # NHWC measured faster on 2 cores (bench/audio.py).
     channels_last: bool = True
+    # Another int8 activation-ranges file (scripts/aasist_int8_ranges.py); None: the
+    # committed one. DD_ACCEL_INT8=false turns int8 off.
+    int8_ranges: Path | None = None
 
 
 @register("aasist", kind=DetectorKind.audio_window, options=AasistRegistryOptions)
@@ -159,5 +176,9 @@ def _build_aasist(context: DetectorContext, options: AasistRegistryOptions) -> A
     return AasistDetector(
         context.models_dir,
         options.variant,
-        AasistOptions(fuse_bn=options.fuse_bn, channels_last=options.channels_last),
+        AasistOptions(
+            fuse_bn=options.fuse_bn,
+            channels_last=options.channels_last,
+            int8_ranges=options.int8_ranges,
+        ),
     )
