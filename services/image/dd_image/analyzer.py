@@ -202,8 +202,10 @@ class ImageAnalyzer(StagedAnalyzer[Decoded, Prepared, Scored]):
         large = [f for f, b in zip(faces, prepared.boxes, strict=True) if _side(b) >= min_px]
         if len(large) < len(faces):
             flags.append("small_face")
-        judged = large or faces  # only small faces: shown, but not reliable (see above)
         whole_counted = [p for info, p in scored.whole if counts(info)]
+        # Only small faces: a whole-image classifier decides if one ran; otherwise their
+        # score is given, but not as a reliable finding (see above).
+        judged = large or ([] if whole_counted else faces)
         candidates = ([f.fake_probability for f in judged] if face_counts else []) + whole_counted
         if not faces and not scored.whole:
             evidence.aggregation = AGGREGATION_NOT_ASSESSED
