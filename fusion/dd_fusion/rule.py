@@ -13,7 +13,8 @@ applies but could not be judged (unavailable, failed, rejected) makes the verdic
 'partial'. With no usable modality the label is 'uncertain' and the probability null.
 
 A score its service marked unreliable (``reliable: false``: calibration measured too many
-false alarms in that media condition) still counts with its reduced confidence, but when
+false alarms in that media condition, or the input is outside what the detector can judge,
+e.g. only faces too small for the classifiers) still counts with its reduced confidence, but when
 every usable score is unreliable the label is 'uncertain' and the reason is named in
 ``reasons`` (rule ``unreliable_condition``).
 """
@@ -51,8 +52,9 @@ RULE = (
     "usable modality is unreliable in its media condition"
 )
 UNRELIABLE_RULE = (
-    "A score measured in a media condition where calibration found this detector's "
-    "false-alarm rate above its floor cannot decide the verdict alone."
+    "A score its service marks unreliable (calibration measured too many false alarms in "
+    "this media condition, or the input is outside what the detector can judge) cannot "
+    "decide the verdict alone."
 )
 
 

@@ -102,3 +102,36 @@ describe('result page', () => {
     expect(await screen.findByTestId('verdict-banner', {}, { timeout: 3000 })).toHaveTextContent('Likely fake');
   });
 });
+
+describe('verdict banner: an unreliable score', () => {
+  it('says the detectors are not reliable here, not that provenance decided', async () => {
+    const doc = {
+      ...imageAnalysis,
+      id: 'small1',
+      verdict: {
+        ...imageAnalysis.verdict,
+        label: 'uncertain',
+        fake_probability: 0.83,
+        reasons: [
+          {
+            rule_id: 'unreliable_condition',
+            rule: 'A score its service marks unreliable cannot decide the verdict alone.',
+            reason: 'image: 1 face was found, all smaller than 64 px (largest 34 px).',
+            severity: 'verdict',
+            forces_label: 'uncertain',
+          },
+        ],
+      },
+    };
+    serve(doc);
+    renderApp('/analyses/small1');
+    const banner = await screen.findByTestId('verdict-banner');
+    expect(banner).toHaveTextContent('The detectors are not reliable on this file');
+    expect(banner).not.toHaveTextContent('made by a generator');
+    expect(banner).toHaveTextContent('confidence low');
+    const [reason] = within(banner).getAllByTestId('verdict-reason');
+    expect(reason).toHaveTextContent('Unreliable score');
+    expect(reason).not.toHaveTextContent('File provenance');
+    expect(reason).toHaveTextContent('all smaller than 64 px');
+  });
+});

@@ -11,6 +11,11 @@ const HEADLINE = {
 };
 
 const FORCED_HEADLINE = 'The file itself says it was made by a generator (see why below).';
+const UNRELIABLE_HEADLINE = 'The detectors are not reliable on this file, so their score cannot decide (see why below).';
+
+// Fusion's own rule (not a provenance rule): every usable score was marked unreliable.
+const UNRELIABLE_RULE = 'unreliable_condition';
+const ruleSource = (ruleId: string) => (ruleId === UNRELIABLE_RULE ? 'Unreliable score' : 'File provenance');
 
 const MODALITY_NAMES: Record<string, string> = { image: 'Picture', video: 'Video frames', audio: 'Sound' };
 export const modalityName = (m: string) => MODALITY_NAMES[m] ?? m;
@@ -30,8 +35,10 @@ export function VerdictBanner({ analysis }: { analysis: Analysis }) {
   const band = verdict?.uncertain_band ?? 0.1;
   const untrained = Object.values(analysis.modalities ?? {}).filter((m) => m.status === 'untrained');
   const reasons = verdict?.reasons ?? [];
-  // A provenance rule (e.g. a generator's metadata) decided the label, not the detectors.
+  // A rule decided the label, not the score: a provenance rule (e.g. a generator's
+  // metadata), or fusion's own when every usable score is unreliable.
   const forcedBy = reasons.find((r) => r.forces_label && r.forces_label === verdict?.label);
+  const unreliable = forcedBy?.rule_id === UNRELIABLE_RULE;
   // No detector score but a rule decided (a generated picture without a face): still a verdict.
   const tone = p == null && !forcedBy ? 'none' : toneOf(verdict?.label);
   return (
@@ -47,10 +54,10 @@ export function VerdictBanner({ analysis }: { analysis: Analysis }) {
           <h2 id="verdict-heading" className="text-2xl font-bold">
             {VERDICT_TEXT[tone]}
           </h2>
-          <p className="mt-1">{forcedBy ? FORCED_HEADLINE : HEADLINE[tone]}</p>
+          <p className="mt-1">{unreliable ? UNRELIABLE_HEADLINE : forcedBy ? FORCED_HEADLINE : HEADLINE[tone]}</p>
           <p className="mt-1 text-sm">
             Fake probability <strong>{percent(p)}</strong> (threshold {percent(threshold)}, ±{percent(band)} is
-            uncertain) · confidence <strong>{confidenceOf(p, threshold, band)}</strong>
+            uncertain) · confidence <strong>{unreliable ? 'low' : confidenceOf(p, threshold, band)}</strong>
           </p>
         </div>
       </div>
@@ -78,7 +85,7 @@ export function VerdictBanner({ analysis }: { analysis: Analysis }) {
             ))}
             {reasons.map((r) => (
               <li key={`r-${r.rule_id}`} data-testid="verdict-reason" data-rule={r.rule_id}>
-                <strong>File provenance</strong>
+                <strong>{ruleSource(r.rule_id)}</strong>
                 {r.forces_label ? ` (decides the label: ${r.forces_label})` : r.severity === 'warning' ? ' (warning)' : ''}: {r.rule}{' '}
                 {r.reason}
               </li>
