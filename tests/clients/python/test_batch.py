@@ -98,13 +98,16 @@ CONCURRENCY = 2
 def test_interrupted_batch_resumes_without_sending_a_file_twice(
     start_gateway: StartGateway, tmp_path: Path, how: signal.Signals
 ) -> None:
-    # 1 s per analysis, two at a time: eight files take about four seconds.
-    gateway = start_gateway(delay_s=1.0, GATEWAY_MAX_RUNNING_JOBS="2")
+    # 2.5 s per analysis, two at a time: eight files take about ten seconds, so the signal
+    # lands mid-run even when a loaded CI machine stalls this process for a few seconds
+    # (at 1 s per analysis, one CI run saw the whole batch finish before the first look).
+    gateway = start_gateway(delay_s=2.5, GATEWAY_MAX_RUNNING_JOBS="2")
     folder = tmp_path / "media"
     files = write_folder(folder, FILES)
     out = tmp_path / "results.csv"
     process = _start_batch(folder, out, gateway.url, CONCURRENCY)
     _wait_for_done_rows(out, 2, process)
+    assert process.poll() is None, "the batch ended before it could be interrupted"
     process.send_signal(how)
     output = process.communicate(timeout=60)[0]
     if how == signal.SIGINT:
