@@ -4,28 +4,15 @@ installs GBs and is run by hand: make image-envs.)"""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from tests.deploy.tools import REPO
+from tests.script_loader import load_script
 
-
-def load_script() -> ModuleType:
-    path = REPO / "scripts" / "check_image_envs.py"
-    spec = importlib.util.spec_from_file_location("check_image_envs", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-envs = load_script()
+envs = load_script("check_image_envs")
 
 TWO_STAGES = """\
 FROM node:20 AS web

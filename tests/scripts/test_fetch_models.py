@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from tests.script_loader import load_script
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fetch_models", REPO / "scripts/fetch_models.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fetch_models = load_script()
+fetch_models = load_script("fetch_models")
 
 
 def write_manifest(tmp_path: Path, entries: list[dict[str, str]]) -> Path:

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import tarfile
 from pathlib import Path
-from types import ModuleType
 
 import av
 from PIL import Image
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.script_loader import load_script
 
-
-def load_script() -> ModuleType:
-    path = REPO / "scripts/make_eval_data.py"
-    spec = importlib.util.spec_from_file_location("make_eval_data", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_eval_data = load_script()
+make_eval_data = load_script("make_eval_data")
 
 
 def write_sdist(path: Path, members: dict[str, bytes], link: str | None = None) -> None:
