@@ -360,14 +360,17 @@ def build(out: Path) -> list[dict[str, str]]:
         source = f"{video['package']}:{src_file}"
         add(dst, "video", "real", video["group"], video["split"], source, video["licence"])
 
-    for still in sources.get("animated_stills", []):
-        src_file = SHARED_MEDIA / still["file"]
-        dst = out / "video" / still["label"] / f"animated_{src_file.stem}.mp4"
+    shared_faces = {face["file"]: face for face in sources["shared_faces"]}
+    for name in sources.get("animated_stills", []):
+        face, src_file = shared_faces[name], SHARED_MEDIA / name
+        dst = out / "video" / face["label"] / f"animated_{src_file.stem}.mp4"
         if not src_file.exists() or not (dst.exists() or animate_still(src_file, dst)):
-            missing.append(f"animated still {still['file']}")
+            missing.append(f"animated still {name}")
             continue
-        source = f"shared:{still['file']} (animated: {ANIMATE_NOTE})"
-        add(dst, "video", still["label"], still["group"], still["split"], source, still["licence"])
+        source = f"shared:{name} (animated: {ANIMATE_NOTE})"
+        licence = f"{face['licence']}; animated here with ffmpeg"
+        group = f"shared_{src_file.stem}"  # the crop's group: split by source
+        add(dst, "video", face["label"], group, face["split"], source, licence)
 
     for sdist in sources.get("real_images_sdists", []):
         archive = sdist_archive(sdist["requirement"], sdist["archive"], sdist["sha256"], downloads)
